@@ -1,0 +1,56 @@
+# nnlab: the two commands are `make lab` and `make test` (see README.md).
+# Both create .venv with Python 3.11 when it is missing and install only when pyproject.toml changed.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.nnlab-installed
+LAB_FLAGS ?=
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+# Fast mode and no progress bars for every automated run; a learner's run keeps its defaults.
+TEST_ENV := NNLAB_MODE=fast NNLAB_PROGRESS=0
+
+.PHONY: lab test setup lint unit notebooks-test notebooks clean-notebooks clean
+
+setup: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "nnlab needs Python 3.11, got " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+
+# torch is pinned here: 2.13.0 is the CPU wheel; an unpinned torch pulls a multi-GB CUDA build.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## make lab: set everything up, then open the course in JupyterLab at notebook 00.
+lab: $(STAMP)
+	cd notebooks && ../$(BIN)/jupyter lab 00_introduction.ipynb $(LAB_FLAGS)
+
+## make test: set everything up, then lint, unit tests and every notebook under nbval.
+test: $(STAMP) lint unit notebooks-test
+
+lint: $(STAMP)
+	$(BIN)/ruff check nnlab tests tools notebooks
+	$(BIN)/ruff format --check nnlab tests tools notebooks
+
+unit: $(STAMP)
+	$(TEST_ENV) $(BIN)/python -m pytest tests
+
+# One fresh kernel per notebook, in the venv's Python; prints each notebook's run time.
+notebooks-test: $(STAMP)
+	$(TEST_ENV) $(BIN)/python -m pytest -p tools.nbtiming --nbval-lax --nbval-current-env \
+		-o testpaths= $(NOTEBOOKS)
+
+## make notebooks: re-execute every notebook in a fresh kernel and store clean outputs.
+notebooks: $(STAMP)
+	$(TEST_ENV) $(BIN)/python tools/nbtools.py execute $(NOTEBOOKS)
+
+## make clean-notebooks: strip personal metadata and timings without re-running.
+clean-notebooks: $(STAMP)
+	$(BIN)/python tools/nbtools.py clean $(NOTEBOOKS)
+
+clean:
+	rm -rf $(VENV) build .pytest_cache

@@ -1,0 +1,65 @@
+"""nnlab: helpers for the nnlab course on how neural networks learn and how they fail to.
+
+What a notebook teaches is written in the notebook; nnlab holds the plumbing many notebooks
+share. The top level gathers the everyday helpers introduced in notebook 00; topic modules
+(``nnlab.probes``, ``nnlab.hebbian``, ...) are imported by name where a notebook needs them.
+"""
+
+from importlib import metadata as _metadata
+
+from .config import base_seed, device, generator, mode, pick, progress_enabled, seed
+from .course import binder_badge, binder_url, repository_url
+from .data import (
+    DataFileError,
+    load_digits,
+    make_blobs,
+    make_moons,
+    make_regression_1d,
+    make_spirals,
+    make_xor,
+    stratified_split,
+)
+from .models import ACTIVATIONS, INITS, MLP, count_parameters, init_linear, make_activation
+from .plotting import COLORS, plot_decision_boundary, plot_history, use_style
+from .training import History, StepInfo, accuracy, evaluate, train
+
+try:
+    __version__ = _metadata.version("nnlab")
+except _metadata.PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    "ACTIVATIONS",
+    "COLORS",
+    "INITS",
+    "MLP",
+    "DataFileError",
+    "History",
+    "StepInfo",
+    "accuracy",
+    "base_seed",
+    "binder_badge",
+    "binder_url",
+    "count_parameters",
+    "device",
+    "evaluate",
+    "generator",
+    "init_linear",
+    "load_digits",
+    "make_activation",
+    "make_blobs",
+    "make_moons",
+    "make_regression_1d",
+    "make_spirals",
+    "make_xor",
+    "mode",
+    "pick",
+    "plot_decision_boundary",
+    "plot_history",
+    "progress_enabled",
+    "repository_url",
+    "seed",
+    "stratified_split",
+    "train",
+    "use_style",
+]

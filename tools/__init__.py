@@ -1,0 +1,1 @@
+"""Maintainer tools for the course: notebook execution, clean-up and test timing."""
