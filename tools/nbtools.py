@@ -2,17 +2,23 @@
 
     python tools/nbtools.py execute notebooks/01_backprop.ipynb [...]
     python tools/nbtools.py clean notebooks/*.ipynb
+    python tools/nbtools.py measure notebooks/*.ipynb
 
 ``execute`` runs each notebook top to bottom in a fresh kernel of this Python (working
 directory: the notebook's folder), stores the outputs and cleans the file. Run it through
 ``make notebooks`` so that fast mode and hidden progress bars are set.
 ``clean`` keeps only what a learner needs: outputs, cell tags and the kernel's name; it drops
 execution timings, widget state and any other personal or machine metadata.
+``measure`` runs each notebook in a fresh kernel without writing it, and prints its wall time
+and the kernel's peak memory (resident set size).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -45,9 +51,8 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def execute(path: Path, timeout: int = 600) -> float:
-    """Run the notebook at ``path`` in a fresh kernel, store outputs, clean; return seconds."""
-    nb = nbformat.read(path, as_version=4)
+def run(nb: nbformat.NotebookNode, path: Path, timeout: int = 600) -> float:
+    """Execute ``nb`` (read from ``path``) in a fresh kernel, in place; return seconds."""
     client = NotebookClient(
         nb,
         timeout=timeout,
@@ -58,20 +63,53 @@ def execute(path: Path, timeout: int = 600) -> float:
     )
     start = time.perf_counter()
     client.execute()
-    seconds = time.perf_counter() - start
+    return time.perf_counter() - start
+
+
+def execute(path: Path) -> float:
+    """Run the notebook at ``path`` in a fresh kernel, store outputs, clean; return seconds."""
+    nb = nbformat.read(path, as_version=4)
+    seconds = run(nb, path)
     nbformat.write(clean(nb), path)
     return seconds
 
 
+def measure_one(path: Path) -> dict[str, float]:
+    """Run the notebook without writing it; return wall seconds and the kernel's peak MB.
+
+    Call it in a process of its own: the peak is the largest resident set size among this
+    process's finished children, and the kernel is the only one.
+    """
+    seconds = run(nbformat.read(path, as_version=4), path)
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"seconds": round(seconds, 2), "peak_mb": round(peak_kib / 1024, 1)}
+
+
+def measure(path: Path) -> dict[str, float]:
+    """Measure ``path`` in a fresh Python process (see ``measure_one``)."""
+    out = subprocess.run(
+        [sys.executable, __file__, "_measure_one", str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["execute", "clean"])
+    parser.add_argument("command", choices=["execute", "clean", "measure", "_measure_one"])
     parser.add_argument("notebooks", nargs="+", type=Path)
     args = parser.parse_args(argv)
     for path in args.notebooks:
         if args.command == "execute":
             seconds = execute(path)
             print(f"executed {path} in {seconds:.1f} s")
+        elif args.command == "measure":
+            result = measure(path)
+            print(f"{path}: {result['seconds']:.1f} s, kernel peak {result['peak_mb']:.0f} MB")
+        elif args.command == "_measure_one":
+            print(json.dumps(measure_one(path)))
         else:
             nbformat.write(clean(nbformat.read(path, as_version=4)), path)
             print(f"cleaned {path}")
