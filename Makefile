@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.nnlab-installed
 LAB_FLAGS ?=
+# Jupyter refuses to start as root unless told; containers and these machines run as root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # Fast mode and no progress bars for every automated run; a learner's run keeps its defaults.
 TEST_ENV := NNLAB_MODE=fast NNLAB_PROGRESS=0
@@ -27,7 +29,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 ## make lab: set everything up, then open the course in JupyterLab at notebook 00.
 lab: $(STAMP)
-	cd notebooks && ../$(BIN)/jupyter lab 00_introduction.ipynb $(LAB_FLAGS)
+	cd notebooks && ../$(BIN)/jupyter lab 00_introduction.ipynb $(ROOT_FLAG) $(LAB_FLAGS)
 
 ## make test: set everything up, then lint, unit tests and every notebook under nbval.
 test: $(STAMP) lint unit notebooks-test

@@ -27,7 +27,8 @@ def repository_url() -> str:
 
 def binder_url(notebook: str = "notebooks/00_introduction.ipynb", ref: str = "HEAD") -> str:
     """Return the mybinder.org link that opens ``notebook`` (a repo-relative path) in JupyterLab."""
-    if not isinstance(notebook, str) or not re.fullmatch(r"[\w./-]+\.ipynb", notebook):
+    ok = isinstance(notebook, str) and re.fullmatch(r"[\w./-]+\.ipynb", notebook)
+    if not ok or ".." in notebook or notebook.startswith("/"):
         raise ValueError(
             f"notebook must be a repo-relative path to an .ipynb file; got {notebook!r}"
         )

@@ -97,6 +97,12 @@ class MLP(nn.Sequential):
         self.activation = activation
         self.init = init
 
+    def __getitem__(self, index: int | slice) -> nn.Module:
+        """``model[i]`` is a layer; ``model[a:b]`` a plain ``nn.Sequential`` of those layers."""
+        if isinstance(index, slice):
+            return nn.Sequential(OrderedDict(list(self._modules.items())[index]))
+        return super().__getitem__(index)
+
     def hidden_layers(self) -> list[str]:
         """Return the names of the hidden activation modules, in order: ``["act1", ...]``."""
         return [name for name in self._modules if name.startswith("act")]

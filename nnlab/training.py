@@ -171,7 +171,7 @@ def train(
             opt.step()
             step += 1
             if callback is not None:
-                callback(StepInfo(epoch, step, float(batch_loss), model))
+                callback(StepInfo(epoch, step, float(batch_loss.detach()), model))
         train_loss, train_acc = evaluate(model, X, y, loss)
         history.train_loss.append(train_loss)
         history.train_acc.append(train_acc)
