@@ -12,7 +12,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # Fast mode and no progress bars for every automated run; a learner's run keeps its defaults.
 TEST_ENV := NNLAB_MODE=fast NNLAB_PROGRESS=0
 
-.PHONY: lab test setup lint unit notebooks-test notebooks clean-notebooks clean
+.PHONY: lab test setup lint unit notebooks-test student student-check notebooks clean-notebooks clean
 
 setup: $(STAMP)
 
@@ -32,7 +32,7 @@ lab: $(STAMP)
 	cd notebooks && ../$(BIN)/jupyter lab 00_introduction.ipynb $(ROOT_FLAG) $(LAB_FLAGS)
 
 ## make test: set everything up, then lint, unit tests and every notebook under nbval.
-test: $(STAMP) lint unit notebooks-test
+test: $(STAMP) lint unit notebooks-test student-check
 
 lint: $(STAMP)
 	$(BIN)/ruff check nnlab tests tools notebooks
@@ -45,6 +45,14 @@ unit: $(STAMP)
 notebooks-test: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m pytest -p tools.nbtiming --nbval-lax --nbval-current-env \
 		-o testpaths= $(NOTEBOOKS)
+
+## make student: student versions (solutions removed) in build/student/, to hand out.
+student: $(STAMP)
+	$(BIN)/python tools/student.py build $(NOTEBOOKS)
+
+# Each student version runs past its unfinished exercises, and each check fails with a hint.
+student-check: student
+	$(TEST_ENV) $(BIN)/python tools/student.py verify $(addprefix build/student/,$(notdir $(NOTEBOOKS)))
 
 ## make notebooks: re-execute every notebook in a fresh kernel and store clean outputs.
 notebooks: $(STAMP)

@@ -1,16 +1,34 @@
-"""A pytest plugin for the notebook run: prints each notebook's total run time.
+"""A pytest plugin for the notebook run: each notebook's run time, and a runaway guard.
 
 Loaded by ``make notebooks-test`` with ``-p tools.nbtiming``. Times include the kernel's
-start-up (nbval starts one fresh kernel per notebook).
+start-up (nbval starts one fresh kernel per notebook). A notebook that runs past twice its
+budget fails the session: a guard against runaway cells, not a benchmark (``make bench``
+measures properly).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 
+# Fast-mode budgets in seconds on 2 cores (CONTRIBUTING.md, "Budgets"); others get DEFAULT.
+BUDGET_SECONDS = {"00": 30.0, "05": 30.0}
+DEFAULT_BUDGET_SECONDS = 45.0
+RUNAWAY_FACTOR = 2.0
+
 _seconds: dict[str, float] = defaultdict(float)
+
+
+def budget(path: str) -> float:
+    """Return the fast-mode budget in seconds of the notebook at ``path``."""
+    return BUDGET_SECONDS.get(Path(path).name[:2], DEFAULT_BUDGET_SECONDS)
+
+
+def runaways(seconds: dict[str, float]) -> list[str]:
+    """Return the notebooks in ``seconds`` that ran past ``RUNAWAY_FACTOR`` times their budget."""
+    return [p for p, s in seconds.items() if s > RUNAWAY_FACTOR * budget(p)]
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -19,10 +37,18 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         _seconds[path] += report.duration
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if runaways(_seconds) and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001 (pytest's own type)
     if not _seconds:
         return
     terminalreporter.section("notebook run times (fresh kernel each)")
     for path, seconds in sorted(_seconds.items()):
-        terminalreporter.write_line(f"{seconds:7.1f} s  {path}")
+        flag = "  RUNAWAY: over twice its budget" if path in runaways(_seconds) else ""
+        terminalreporter.write_line(
+            f"{seconds:7.1f} s  {path}  (budget {budget(path):.0f} s){flag}"
+        )
     terminalreporter.write_line(f"{sum(_seconds.values()):7.1f} s  total")

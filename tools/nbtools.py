@@ -51,8 +51,13 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def run(nb: nbformat.NotebookNode, path: Path, timeout: int = 600) -> float:
-    """Execute ``nb`` (read from ``path``) in a fresh kernel, in place; return seconds."""
+def run(
+    nb: nbformat.NotebookNode, path: Path, timeout: int = 600, allow_errors: bool = False
+) -> float:
+    """Execute ``nb`` (read from ``path``) in a fresh kernel, in place; return seconds.
+
+    With ``allow_errors`` the run goes on past a failing cell and stores its error output.
+    """
     client = NotebookClient(
         nb,
         timeout=timeout,
@@ -60,6 +65,7 @@ def run(nb: nbformat.NotebookNode, path: Path, timeout: int = 600) -> float:
         resources={"metadata": {"path": str(path.parent)}},
         record_timing=False,
         store_widget_state=False,
+        allow_errors=allow_errors,
     )
     start = time.perf_counter()
     client.execute()
