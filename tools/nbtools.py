@@ -8,7 +8,8 @@
 directory: the notebook's folder), stores the outputs and cleans the file. Run it through
 ``make notebooks`` so that fast mode and hidden progress bars are set.
 ``clean`` keeps only what a learner needs: outputs, cell tags and the kernel's name; it drops
-execution timings, widget state and any other personal or machine metadata.
+execution timings, widget state and any other personal or machine metadata, and replaces a
+widget's output (a random model id) by a one-line note to run the cell.
 ``measure`` runs each notebook in a fresh kernel without writing it, and prints its wall time
 and the kernel's peak memory (resident set size).
 """
@@ -28,6 +29,8 @@ from nbclient import NotebookClient
 
 KEEP_NOTEBOOK_METADATA = ("kernelspec", "language_info")
 KEEP_CELL_METADATA = ("tags",)
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_PLACEHOLDER = "[interactive control: run this cell to use it]"
 
 
 def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -47,6 +50,9 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         if cell.cell_type == "code":
             for output in cell.outputs:
                 output.get("metadata", {}).pop("execution", None)
+                # A widget's model id is random and its state is not stored: keep a stable note.
+                if WIDGET_VIEW in output.get("data", {}):
+                    output["data"] = {"text/plain": WIDGET_PLACEHOLDER}
     nb.nbformat, nb.nbformat_minor = 4, 4
     return nb
 
@@ -64,7 +70,8 @@ def run(
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
         record_timing=False,
-        store_widget_state=False,
+        # True only because nbclient's Output-widget hook needs it; clean() drops the state.
+        store_widget_state=True,
         allow_errors=allow_errors,
     )
     start = time.perf_counter()
