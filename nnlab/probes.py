@@ -285,14 +285,16 @@ def unit_gradient_norms(
 class DeadUnitMonitor:
     """Record, during training, each layer's dead units and each unit's gradient norm.
 
-    ``monitor = DeadUnitMonitor(X, y, steps_per_epoch=1)`` probes on ``(X, y)`` (usually the
-    whole training set). Use it as ``nnlab.train``'s per-step ``callback``: it records after
-    the last step of every epoch (``steps_per_epoch = ceil(n / batch_size)``, 1 for
-    full-batch training). Or call ``monitor.record(model, epoch)`` yourself, e.g. at epoch 0
-    before training. Without ``y`` only dead units are recorded.
+    ``monitor = DeadUnitMonitor(X, y, steps_per_epoch=17)`` probes on ``(X, y)`` (usually the
+    whole training set). Pass it to ``nnlab.train`` as the per-step ``callback``: it records
+    every ``every`` steps (default: once per epoch, after its last step), labelling each record
+    with the epoch reached, ``step / steps_per_epoch``. ``steps_per_epoch`` is
+    ``ceil(n / batch_size)``, 1 for full-batch training. Or call ``monitor.record(model,
+    epoch)`` yourself, e.g. at epoch 0 before training. Without ``y`` only dead units are
+    recorded.
 
-    After recording: ``monitor.epochs`` (list), ``monitor.dead_masks`` ``{layer: Bool
-    (records, units)}``, ``monitor.dead_fraction`` ``{layer: (records,)}`` and
+    After recording: ``monitor.epochs`` (list of floats), ``monitor.dead_masks`` ``{layer:
+    Bool (records, units)}``, ``monitor.dead_fraction`` ``{layer: (records,)}`` and
     ``monitor.grad_norms`` ``{layer: (records, units)}``. ``plot_monitor(monitor)`` draws them.
     """
 
@@ -302,6 +304,7 @@ class DeadUnitMonitor:
         y: torch.Tensor | None = None,
         *,
         steps_per_epoch: int = 1,
+        every: int | None = None,
         loss: str = "cross_entropy",
         threshold: float = DEFAULT_THRESHOLD,
     ) -> None:
@@ -309,32 +312,36 @@ class DeadUnitMonitor:
         self.loss = check_choice("loss", loss, LOSSES)
         self.y = None if y is None else _check_targets(y, self.X, loss)
         self.steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+        self.every = self.steps_per_epoch if every is None else check_int("every", every, minimum=1)
         self.threshold = _check_threshold(threshold)
-        self.epochs: list[int] = []
+        self.epochs: list[float] = []
         self._dead: dict[str, list[torch.Tensor]] = {}
         self._grads: dict[str, list[torch.Tensor]] = {}
 
-    def record(self, model: nn.Module, epoch: int | None = None) -> None:
-        """Probe ``model`` now and append one record, labelled ``epoch`` (default: next)."""
+    def record(self, model: nn.Module, epoch: float | None = None) -> None:
+        """Probe ``model`` now and append one record labelled ``epoch`` (default: the next
+        whole epoch, 0 for the first record)."""
         if epoch is None:
-            epoch = self.epochs[-1] + 1 if self.epochs else 0
-        epoch = check_int("epoch", epoch, minimum=0)
+            epoch = math.floor(self.epochs[-1]) + 1 if self.epochs else 0
+        epoch = check_float("epoch", epoch, nonnegative=True)
         dead = dead_units(model, self.X, self.threshold)
         if self._dead and set(dead) != set(self._dead):
             raise ValueError("the model's activation layers changed between records")
+        grads = {}
+        if self.y is not None:
+            grads = unit_gradient_norms(model, self.X, self.y, self.loss)
         for name, mask in dead.items():
             self._dead.setdefault(name, []).append(mask.flatten())
-        if self.y is not None:
-            for name, norms in unit_gradient_norms(model, self.X, self.y, self.loss).items():
-                self._grads.setdefault(name, []).append(norms.flatten())
+        for name, norms in grads.items():
+            self._grads.setdefault(name, []).append(norms.flatten())
         self.epochs.append(epoch)
 
     def __call__(self, info: StepInfo) -> None:
-        """``nnlab.train`` callback: record after the last step of each epoch."""
+        """``nnlab.train`` callback: record every ``every`` steps."""
         if not isinstance(info, StepInfo):
             raise TypeError(f"the monitor's callback expects a StepInfo; got {type(info).__name__}")
-        if info.step % self.steps_per_epoch == 0:
-            self.record(info.model, info.epoch)
+        if info.step % self.every == 0:
+            self.record(info.model, info.step / self.steps_per_epoch)
 
     @property
     def dead_masks(self) -> dict[str, torch.Tensor]:
@@ -380,21 +387,21 @@ def plot_monitor(monitor: DeadUnitMonitor, title: str = "Dead units during train
         stacked = torch.cat([g.T for g in grads.values()])  # (all units, records)
         floor = 1e-8
         image = torch.log10(stacked.clamp_min(floor)).numpy()
+        epochs = monitor.epochs
+        half = (epochs[-1] - epochs[0]) / (2 * (len(epochs) - 1)) if len(epochs) > 1 else 0.5
         mesh = axes[1].imshow(
             image,
             aspect="auto",
             interpolation="nearest",
             cmap="viridis",
             vmin=math.log10(floor),
-            extent=(monitor.epochs[0] - 0.5, monitor.epochs[-1] + 0.5, len(image) - 0.5, -0.5),
+            extent=(epochs[0] - half, epochs[-1] + half, len(image) - 0.5, -0.5),
         )
         start = 0
         for name, g in grads.items():
             if start:
                 axes[1].axhline(start - 0.5, color="white", lw=1)
-            axes[1].text(
-                monitor.epochs[-1] + 0.5, start, f" {name}", va="top", ha="right", color="white"
-            )
+            axes[1].text(epochs[-1] + half, start, f"{name} ", va="top", ha="right", color="white")
             start += g.shape[1]
         axes[1].set(
             xlabel="epoch (passes over the data)",
@@ -464,7 +471,9 @@ def reinit_dead_units(
         dead = {k: v for k, v in dead.items() if k in layers}
     modules = dict(model.named_modules())
     counts = {}
-    for name, mask in dead.items():
+    # Deepest layer first, so that a shallower layer's zero fan-out columns are written last
+    # and survive the fresh fan-in rows of the layer above them.
+    for name, mask in reversed(dead.items()):
         if mask.ndim != 1:
             raise ValueError(
                 f"layer {name!r} has units of shape {tuple(mask.shape)}; only (units,) is supported"
@@ -492,7 +501,7 @@ def reinit_dead_units(
             if fan_in.bias is not None:
                 fan_in.bias[idx] = 0.0
             fan_out.weight[:, idx] = 0.0
-    return counts
+    return {name: counts[name] for name in dead}
 
 
 __all__ = [
