@@ -37,15 +37,14 @@ def test_dead_mask_names_the_mistake(answer, match):
 
 
 def test_which_layer_right_answer(capsys):
-    check_which_layer("act1", "b")
+    check_which_layer(lambda: ("act1", "b"))
     assert "Passed" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
     "layer, reason, match",
     [
-        (..., ..., "still `...`"),
-        ("act1", ..., "still `...`"),
+        ("act1", None, "reason must be"),
         ("layer 1", "b", "one of"),
         ("act1", "e", "reason must be"),
         ("act2", "b", "act1"),
@@ -56,16 +55,26 @@ def test_which_layer_right_answer(capsys):
 )
 def test_which_layer_wrong_answers(layer, reason, match):
     with pytest.raises(CheckFailed, match=match):
-        check_which_layer(layer, reason)
+        check_which_layer(lambda: (layer, reason))
+
+
+def test_which_layer_unfinished_or_malformed():
+    def stub():
+        raise NotImplementedError
+
+    with pytest.raises(CheckFailed, match="not written yet"):
+        check_which_layer(stub)
+    with pytest.raises(CheckFailed, match="return two things"):
+        check_which_layer(lambda: "act1")
 
 
 def test_every_reason_has_a_verdict():
     for reason in REASONS:
         if reason == "b":
-            check_which_layer("act1", reason)
+            check_which_layer(lambda: ("act1", "b"))
         else:
             with pytest.raises(CheckFailed):
-                check_which_layer("act1", reason)
+                check_which_layer(lambda r=reason: ("act1", r))
 
 
 def test_p_dead_accepts_the_formula(capsys):

@@ -73,10 +73,13 @@ def check_dead_mask(func: Callable[[torch.Tensor], torch.Tensor]) -> None:
     )
 
 
-def check_which_layer(layer: str, reason: str) -> None:
-    """Check the answer to "which hidden layer dies most under a too-large rate, and why?"."""
-    if layer is ... or reason is ...:
-        fail("set `layer` and `reason` in the exercise cell (they are still `...`).")
+def check_which_layer(answer: Callable[[], tuple[str, str]]) -> None:
+    """Check ``answer() -> (layer, reason)``: which hidden layer dies most under a too-large
+    learning rate (``"act1"`` or ``"act2"``), and why (a letter of ``REASONS``)."""
+    got = call_learner(answer, name=getattr(answer, "__name__", "your function"))
+    if not isinstance(got, tuple | list) or len(got) != 2:
+        fail(f"return two things, (layer, reason), e.g. ('act2', 'a'); got {got!r}")
+    layer, reason = got
     if not isinstance(layer, str) or layer not in LAYERS:
         fail(f"layer must be one of {LAYERS} (the names the probes use); got {layer!r}")
     if not isinstance(reason, str) or reason not in REASONS:
