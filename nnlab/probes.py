@@ -226,11 +226,26 @@ def active_fraction(
     return {k: v.float().mean(0) for k, v in activity(model, X, threshold).items()}
 
 
+@torch.no_grad()
 def dead_units(
     model: nn.Module, X: torch.Tensor, threshold: float = DEFAULT_THRESHOLD
 ) -> dict[str, torch.Tensor]:
     """Return ``{name: BoolTensor (units...)}``: True for a unit inactive on every row of X."""
-    return {k: ~v.any(0) for k, v in activity(model, X, threshold).items()}
+    _check_model(model)
+    X = _check_x(X)
+    threshold = _check_threshold(threshold)
+    modules = find_activations(model)
+    with _hooked(model) as captured:
+        model(X)
+    dead = {}
+    for name in _in_module_order(model, captured):
+        z, module = captured[name], modules[name]
+        if isinstance(module, RELU_LIKE):
+            # ~(z > 0).any(0), computed faster; a NaN pre-activation counts as inactive
+            dead[name] = z.nan_to_num(nan=-1.0).amax(0) <= 0
+        else:
+            dead[name] = ~_active(module, z, threshold).any(0)
+    return dead
 
 
 def dead_fraction(

@@ -134,6 +134,15 @@ def test_saturating_units_use_the_slope_threshold():
     assert probes.dead_units(sat, X, threshold=float(slope) * 1.01)["1"].item() is True
 
 
+def test_dead_units_agree_with_activity_also_for_nan_units():
+    model = hand_built()
+    with torch.no_grad():
+        model[0].weight[1, 0] = float("nan")  # unit 1: NaN on rows 0, 2, 3, 0 * nan on row 1
+    act = probes.activity(model, X4)["1"]
+    assert torch.equal(probes.dead_units(model, X4)["1"], ~act.any(0))
+    assert probes.dead_units(model, X4)["1"][1]
+
+
 def test_leaky_and_gelu_count_the_negative_side_as_inactive():
     for act in (nn.LeakyReLU(0.01), nn.GELU(), nn.ELU(), nn.SiLU()):
         model = hand_built(act)
