@@ -235,10 +235,12 @@ def competitive(
     it moves: ``W[winner] += lr * (x - W[winner])``. A unit that never wins never moves.
     Two optional handicaps for units that win too often (both 0, off, by default):
 
-    - ``conscience = C`` (DeSieno 1988): each unit keeps its winning frequency ``p`` in the
-      plain competition (a running average with rate ``beta``), and the competition
-      subtracts a bias ``C * (1/k - p)`` from each squared distance. A unit that never wins
-      gains up to ``C``; ``C`` is in units of squared distance, so it depends on X's scale.
+    - ``conscience = C`` (after DeSieno 1988): each unit keeps its winning frequency ``p``
+      (a running average, with rate ``beta``, of how often it won and learned), and the
+      competition subtracts a bias ``C * (1/k - p)`` from each squared distance. A unit that
+      never wins gains up to ``C``; ``C`` is in units of squared distance, so it depends on
+      X's scale. (DeSieno counted wins of the unbiased competition; counting the unit that
+      actually learns reacts faster in short runs.)
     - ``frequency_penalty = g`` (frequency-sensitive competitive learning, Ahalt et al.
       1990): each squared distance is multiplied by ``(1 + wins so far) ** g``. It does not
       depend on X's scale; ``g = 1`` is the usual choice.
@@ -266,19 +268,19 @@ def competitive(
     # faster than PyTorch, and notebook 05 retrains this rule on every slider move.
     samples = X.detach().cpu().double().numpy()[order.numpy()]
     W = init.detach().cpu().double().numpy().copy()
-    p = np.full(k, 1.0 / k)  # winning frequencies in the plain competition (conscience)
+    p = np.full(k, 1.0 / k)  # running winning frequencies (conscience)
     wins = np.ones(k)  # 1 + wins so far (frequency penalty)
     history = [W.copy()] if return_trajectory else None
     for x in samples:
         dist = ((W - x) ** 2).sum(axis=1)
         if conscience > 0:
-            p *= 1.0 - beta
-            p[dist.argmin()] += beta
             dist = dist - conscience * (1.0 / k - p)
         if frequency_penalty > 0:
             dist = dist * wins**frequency_penalty
         winner = dist.argmin()
         wins[winner] += 1
+        p *= 1.0 - beta
+        p[winner] += beta
         W[winner] += lr * (x - W[winner])
         if history is not None:
             history.append(W.copy())
