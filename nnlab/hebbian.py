@@ -8,21 +8,22 @@ changes its weights using only what it can see locally: the input ``x`` and its 
   component of centred data, with unit norm.
 - ``sanger``: Sanger's generalised Hebbian algorithm (1989), the top ``k`` components.
 - ``competitive``: winner-take-all learning; only the unit nearest to ``x`` moves towards it.
-  An optional conscience (DeSieno 1988) handicaps units that win too often.
+  An optional conscience (DeSieno 1988) or frequency penalty (Ahalt et al. 1990) handicaps
+  units that win too often. ``win_counts`` counts the points each prototype owns (0: dead).
 - ``bcm``: Bienenstock, Cooper & Munro (1982): Hebbian above a sliding threshold,
   anti-Hebbian below it; the threshold tracks the mean squared output.
 
 Conventions shared by every function:
 
-- ``X`` is a float tensor ``(n, d)``; Hebb, Oja, Sanger and BCM expect it centred where the
-  docstring says so (the rules do not centre it for you).
+- ``X`` is a float tensor ``(n, d)``. Hebb, Oja and Sanger expect it centred (they do not
+  centre it for you); competitive learning and BCM take it as it is.
 - ``seed`` (default ``None``: the course's base seed, ``NNLAB_SEED``, as in ``make_blobs``)
   fixes the order of the samples (``sample_order``) and then the random initial weights.
 - ``return_trajectory=True`` also returns the weights before the first step and after each
   step: a tensor ``(n * epochs + 1, ...)`` whose row ``t`` is the state after ``t`` steps.
 - The loops make thousands of operations on tiny tensors, for which extra threads only add
   overhead (and, on a busy machine, long waits): they run on one thread, and restore
-  PyTorch's thread count afterwards.
+  PyTorch's thread count afterwards. The competitive loop runs in NumPy (see its comment).
 """
 
 from __future__ import annotations
@@ -325,7 +326,7 @@ def bcm(
     ``theta += threshold_rate * (y**2 - theta)``: theta is a running average of y**2.
     X float ``(n, d)`` (typically a few non-negative input patterns); ``lr > 0``;
     ``threshold_rate`` in (0, 1] (faster than the weights, for stability); ``theta0 >= 0``
-    the starting threshold; ``w0`` float ``(d,)`` (default: small positive random weights).
+    the starting threshold; ``w0`` float ``(d,)`` (default: positive random weights, norm ~0.55).
     Returns ``(w (d,), theta)`` with theta a 0-d tensor, or, with ``return_trajectory``,
     ``(w, theta, w_trajectory (n * epochs + 1, d), theta_trajectory (n * epochs + 1,))``.
     """
@@ -335,7 +336,7 @@ def bcm(
     n, d = X.shape
     order, gen = _order_and_generator(n, epochs, seed)
     if w0 is None:
-        w = 0.1 * torch.rand(d, generator=gen, dtype=X.dtype)
+        w = (0.5 + 0.1 * torch.rand(d, generator=gen, dtype=X.dtype)) / d**0.5
     else:
         w = _check_start("w0", w0, (d,)).to(X.dtype)
     w_hist = [w.clone()] if return_trajectory else None
