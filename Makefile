@@ -10,7 +10,7 @@ LAB_FLAGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # Fast mode and no progress bars for every automated run; a learner's run keeps its defaults.
-TEST_ENV := NNLAB_MODE=fast NNLAB_PROGRESS=0
+TEST_ENV := NNLAB_MODE=fast NNLAB_PROGRESS=0 NNLAB_FIGURE_AUDIT=1
 
 .PHONY: lab test setup lint unit notebooks-test student student-check notebooks clean-notebooks clean
 
