@@ -8,6 +8,7 @@ import torch
 from nbformat.v4 import new_code_cell, new_notebook
 
 import nnlab
+from nnlab import figure_audit
 from nnlab.figure_audit import FigureAuditError, has_unit
 from nnlab.plotting import figure_problems
 from tools.nbtools import run
@@ -204,13 +205,16 @@ def test_the_audit_fails_the_cell_that_shows_a_faulty_figure(tmp_path, monkeypat
     assert any("image/png" in o.get("data", {}) for o in nb.cells[1].outputs)
 
 
-def test_the_audit_is_off_without_the_environment_variable(tmp_path, monkeypatch):
-    monkeypatch.delenv("NNLAB_FIGURE_AUDIT", raising=False)
-    source = "import matplotlib.pyplot as plt\nimport nnlab\nnnlab.use_style()\nplt.plot([1, 2]);"
-    nb = new_notebook(cells=[new_code_cell(source)])
-    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3"}}
-    run(nb, tmp_path / "off.ipynb", timeout=120)
-    assert not any(o.output_type == "error" for o in nb.cells[0].outputs)
+@pytest.mark.parametrize("value, on", [(None, False), ("0", False), ("1", True), ("yes", True)])
+def test_use_style_turns_the_audit_on_only_when_the_environment_asks(monkeypatch, value, on):
+    calls = []
+    monkeypatch.setattr(figure_audit, "enable", lambda: calls.append(1))
+    if value is None:
+        monkeypatch.delenv("NNLAB_FIGURE_AUDIT", raising=False)
+    else:
+        monkeypatch.setenv("NNLAB_FIGURE_AUDIT", value)
+    nnlab.use_style()
+    assert calls == ([1] if on else [])
 
 
 def test_figure_audit_error_renders_as_its_message():

@@ -3,6 +3,7 @@
     python tools/student.py build notebooks/*.ipynb          # writes build/student/*.ipynb
     python tools/student.py verify build/student/*.ipynb     # each check must fail cleanly
     python tools/student.py grade handed_in/*.ipynb          # runs a learner's work, scores it
+    python tools/student.py handout notebooks/*.ipynb        # build/nnlab-student.zip
 
 ``build`` removes the cells tagged ``solution``, keeps the ``exercise`` stubs, clears the
 outputs of exercise and check cells and of every other cell that depends on a solution
@@ -13,6 +14,7 @@ passes only when every check cell stops with ``CheckFailed`` shown as its one-li
 traceback) and no other cell fails: the lesson must carry on past an unfinished exercise.
 ``grade`` executes a learner's notebook with the course's own check cells put back in place
 (so an edited check cannot pass), and reports each check: passed, or the hint it gave.
+``handout`` zips the course with the student versions in place of the full notebooks.
 """
 
 from __future__ import annotations
@@ -200,6 +202,31 @@ def build(paths: list[Path], out_dir: Path = BUILD) -> list[Path]:
     return written
 
 
+def handout(notebooks: list[Path], target: Path = ROOT / "build" / "nnlab-student.zip") -> Path:
+    """Write a zip of the course for students: the repository's tracked files, with the
+    student version of each of ``notebooks`` in place of the full one; return its path."""
+    import subprocess
+    import zipfile
+
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.split("\0")
+    replaced = {f"notebooks/{p.name}": p for p in notebooks}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(filter(None, tracked)):
+            if not (ROOT / name).is_file():
+                continue
+            if name in replaced:
+                student = to_student(nbformat.read(replaced[name], as_version=4))
+                archive.writestr(f"nnlab/{name}", nbformat.writes(student) + "\n")
+            elif name.startswith("notebooks/") and name.endswith(".ipynb"):
+                continue  # a full notebook that was not asked for stays out
+            else:
+                archive.write(ROOT / name, f"nnlab/{name}")
+    return target
+
+
 # --- verify ---------------------------------------------------------------------------------
 
 
@@ -368,7 +395,7 @@ def grade(paths: list[Path], reference_dir: Path = NOTEBOOKS, csv_path: Path | N
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["build", "verify", "grade"])
+    parser.add_argument("command", choices=["build", "verify", "grade", "handout"])
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--csv", type=Path, help="grade: also write the results to this CSV")
     parser.add_argument(
@@ -378,6 +405,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         for path in build(args.notebooks):
             print(f"wrote {path.relative_to(ROOT)}")
+        return 0
+    if args.command == "handout":
+        print(f"wrote {handout(args.notebooks).relative_to(ROOT)}")
         return 0
     if args.command == "grade":
         return 1 if grade(args.notebooks, args.reference, args.csv) else 0  # 1: ungradable
