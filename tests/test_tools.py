@@ -1,11 +1,13 @@
 """The maintainer tools: notebook clean-up, student versions and the runaway guard."""
 
+import datetime
+
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 import nnlab
-from tools import nbtiming, student
+from tools import guide, nbtiming, student
 from tools.nbtools import clean
 
 
@@ -248,3 +250,54 @@ def test_check_results_reads_passes_hints_errors_and_cells_not_run():
         (False, "NameError: name 'f' is not defined"),
         (False, "the check cell did not run"),
     ]
+
+
+# --- the instructor guide's run times ---------------------------------------------------
+
+GUIDE_TEXT = """# Guide
+
+### 00 · Introduction
+
+- **Objectives**: a.
+- **Run time** (fast mode): 1.0 s
+- **Prerequisites**: none.
+
+### 01 · Backprop
+
+- **Run time**: TO MEASURE
+- **Prerequisites**: 00.
+
+## Appendix
+"""
+
+
+def test_guide_rewrites_only_the_run_time_of_the_named_section():
+    line = guide.run_time_line(12.34, 401.2, datetime.date(2026, 1, 2), 1.5)
+    assert line == (
+        "- **Run time** (fast mode, fresh kernel, 2 cores): 12.3 s, kernel peak 401 MB "
+        "(measured 2026-01-02, load average 1.5)"
+    )
+    text = guide.write_run_time(GUIDE_TEXT, "01", line)
+    assert line in text and "- **Run time** (fast mode): 1.0 s" in text
+    assert "TO MEASURE" not in text and text.endswith("## Appendix\n")
+    with pytest.raises(LookupError, match="no section '### 02 · Title'"):
+        guide.write_run_time(GUIDE_TEXT, "02", line)
+
+
+def test_guide_lists_notebooks_without_a_section(tmp_path):
+    path = tmp_path / "guide.md"
+    path.write_text(GUIDE_TEXT)
+    notebooks = [tmp_path / "00_introduction.ipynb", tmp_path / "02_dead_neurons.ipynb"]
+    assert guide.missing(notebooks, path) == ["02_dead_neurons.ipynb"]
+
+
+def test_handout_zips_the_course_with_student_versions(tmp_path):
+    import zipfile
+
+    target = student.handout([student.NOTEBOOKS / "00_introduction.ipynb"], tmp_path / "h.zip")
+    with zipfile.ZipFile(target) as archive:
+        names = set(archive.namelist())
+        nb = nbformat.reads(archive.read("nnlab/notebooks/00_introduction.ipynb"), as_version=4)
+    assert {"nnlab/Makefile", "nnlab/pyproject.toml", "nnlab/nnlab/__init__.py"} <= names
+    assert not [c for c in nb.cells if "solution" in student.tags(c)]
+    assert nb.cells[1].source.startswith("> **Student version.**")
