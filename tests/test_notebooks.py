@@ -69,8 +69,8 @@ def _items(text: str, pattern: str = r"[-*]") -> list[str]:
     for line in text.splitlines():
         if re.match(rf"^{pattern}\s+\S", line):
             items.append(line.strip())
-        elif items and line.startswith("  ") and line.strip():
-            items[-1] += " " + line.strip()
+        elif items and items[-1] and line.strip() and not line.startswith("#"):
+            items[-1] += " " + line.strip()  # a continuation line, indented or not
         elif not line.strip() and items:
             items.append("")
     return [i for i in items if i]
