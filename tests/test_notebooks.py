@@ -36,6 +36,7 @@ FORBIDDEN_OUTPUT = [
 # The repr of a plotting call's return value, printed because a line did not end with ";".
 OBJECT_REPR = re.compile(r"^(<(Axes|Figure|matplotlib)[^>]*>|\[<matplotlib|Text\(|<BarContainer)")
 SECTIONS = ("What this says about the question", "Summary", "Further reading", "Questionnaire")
+MAX_CAPTION_CHARS = 400
 MAX_IMAGE_PX = (1000, 800)  # width, height: about 12 x 10 in at the course's dpi of 80
 CITATION_YEAR = re.compile(r"\((1[89]\d\d|20\d\d)[a-z]?\)")
 
@@ -218,11 +219,13 @@ def test_every_figure_has_a_caption_under_it(path):
         assert following and following["cell_type"] == "markdown", (
             f"{where} needs a markdown cell right under it, starting with an *italic caption*"
         )
-        first_line = _source(following).lstrip("\n").splitlines()[0].strip()
-        assert re.fullmatch(r"\*[^*].*[^*]\*", first_line), (
+        # The caption is the first paragraph (its source may wrap over several lines).
+        caption = " ".join(_source(following).strip().split("\n\n")[0].split())
+        assert re.fullmatch(r"\*[^*\s][^*]*[^*\s]\*", caption), (
             f"{where}: the caption is the first line of the markdown under it, in *italics*; "
-            f"got {first_line[:60]!r}"
+            f"got {caption[:60]!r}"
         )
+        assert len(caption) <= MAX_CAPTION_CHARS, f"{where}: keep the caption short"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
