@@ -104,6 +104,7 @@ def lab(tmp_path):
         "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
         "NNLAB_MODE": "fast",
         "NNLAB_PROGRESS": "0",
+        "OMP_WAIT_POLICY": "PASSIVE",  # as in the Makefile's TEST_ENV
     }
     command = [
         str(Path(sys.executable).parent / "jupyter"),
