@@ -10,9 +10,19 @@ LAB_FLAGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # Fast mode and no progress bars for every automated run; a learner's run keeps its defaults.
-TEST_ENV := NNLAB_MODE=fast NNLAB_PROGRESS=0
+# NNLAB_FIGURE_AUDIT=1: a cell that shows a figure without a title or without axis labels
+# with units fails (nnlab/figure_audit.py; CONTRIBUTING.md, "Figures").
+# OMP_WAIT_POLICY=PASSIVE: torch's idle OpenMP threads sleep instead of spinning; on a busy
+# 2-core machine spinning made notebook 00 take 5 to 77 s instead of a steady 5 to 6 s.
+TEST_ENV := NNLAB_MODE=fast NNLAB_PROGRESS=0 NNLAB_FIGURE_AUDIT=1 OMP_WAIT_POLICY=PASSIVE
+# Grading runs a learner's notebook as a learner would, without the figure audit.
+GRADE_ENV := NNLAB_MODE=fast NNLAB_PROGRESS=0 OMP_WAIT_POLICY=PASSIVE
+SUBMISSIONS ?=
+TOOLS_STAMP := $(VENV)/.nnlab-teach-tools-installed
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: lab test setup lint unit notebooks-test student student-check notebooks clean-notebooks clean
+.PHONY: lab test setup lint unit notebooks-test student student-check notebooks clean-notebooks \
+	clean handout grade guide-times teach-tools chromium test-browser binder-check
 
 setup: $(STAMP)
 
@@ -53,6 +63,44 @@ student: $(STAMP)
 # Each student version runs past its unfinished exercises, and each check fails with a hint.
 student-check: student
 	$(TEST_ENV) $(BIN)/python tools/student.py verify $(addprefix build/student/,$(notdir $(NOTEBOOKS)))
+
+## make handout: build/nnlab-student.zip, the course with student versions, to hand out.
+handout: $(STAMP)
+	$(BIN)/python tools/student.py handout $(NOTEBOOKS)
+
+## make grade SUBMISSIONS="handed_in/*/01_*.ipynb": run learners' notebooks with the course's
+## checks; prints each check's result and writes build/grades.csv.
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo 'usage: make grade SUBMISSIONS="handed_in/*/01_*.ipynb"'; exit 2; }
+	$(GRADE_ENV) $(BIN)/python tools/student.py grade $(SUBMISSIONS) --csv build/grades.csv
+
+## make guide-times [NOTEBOOKS=...]: measure notebooks, write their run times into the guide.
+guide-times: $(STAMP)
+	$(TEST_ENV) $(BIN)/python tools/guide.py times $(NOTEBOOKS)
+
+# The teach-tools extra (playwright, jupyter-repo2docker), installed only when asked for.
+teach-tools: $(TOOLS_STAMP)
+
+$(TOOLS_STAMP): pyproject.toml | $(STAMP)
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pip install --quiet -e ".[dev,teach-tools]"
+	touch $(TOOLS_STAMP)
+
+# Debian's Chromium; apt-get needs root, so this is kept out of `make test`. No browser download.
+chromium:
+	@test -x $(CHROMIUM) || { \
+		test "$$(id -u)" = 0 || { echo "$(CHROMIUM) is missing: run 'sudo apt-get install -y chromium'"; exit 2; }; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+## make test-browser: JupyterLab in headless Chromium: run notebook 00, move its slider with the
+## keyboard, check the output changes; screenshot in build/browser/.
+test-browser: $(TOOLS_STAMP) chromium
+	NNLAB_BROWSER_TEST=1 CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest tests/test_browser.py -v
+
+## make binder-check: repo2docker (no image is built, no Docker engine needed) must pick
+## environment.yml and run postBuild.
+binder-check: $(TOOLS_STAMP)
+	$(BIN)/repo2docker --no-build --debug . 2>&1 | grep -E "Building conda|environment.yml|postBuild"
+	$(BIN)/python -m pytest tests/test_binder.py -v
 
 ## make notebooks: re-execute every notebook in a fresh kernel and store clean outputs.
 notebooks: $(STAMP)

@@ -2,6 +2,9 @@
 
 ``COLORS`` is the Okabe-Ito palette (Okabe & Ito 2008), distinguishable under the common
 forms of colour blindness; ``use_style()`` makes it matplotlib's default colour cycle.
+``figure_problems(fig)`` lists what a figure lacks under the course's figure rules (a title,
+axis labels with units); with ``NNLAB_FIGURE_AUDIT=1``, ``use_style()`` turns on the
+automatic audit of every figure a notebook shows (see ``nnlab.figure_audit``).
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from torch import nn
 
+from . import figure_audit
 from ._validate import check_int, check_same_length, check_tensor
+from .figure_audit import figure_problems as figure_problems
 from .training import History
 
 COLORS = {
@@ -30,10 +35,16 @@ CYCLE = [COLORS[c] for c in ("blue", "orange", "green", "vermillion", "sky", "pu
 # Sequential and diverging colormaps that stay readable in grey and for colour-blind readers.
 SEQUENTIAL_CMAP = "viridis"
 DIVERGING_CMAP = "RdBu_r"
+EPOCH_LABEL = "epoch (passes over the data)"
 
 
 def use_style() -> None:
-    """Set matplotlib defaults for the course: palette, small figures, readable fonts."""
+    """Set matplotlib defaults for the course: palette, small figures, readable fonts.
+
+    With the environment variable ``NNLAB_FIGURE_AUDIT=1`` (set by the Makefile for tests and
+    notebook builds) it also turns on the figure audit: a cell that shows a figure without a
+    title or without axis labels with units fails, naming what is missing.
+    """
     mpl.rcParams.update(
         {
             "axes.prop_cycle": mpl.cycler(color=CYCLE),
@@ -49,6 +60,8 @@ def use_style() -> None:
             "image.cmap": SEQUENTIAL_CMAP,
         }
     )
+    if figure_audit.enabled_by_env():
+        figure_audit.enable()
 
 
 def _axes(ax: Axes | None, ncols: int = 1) -> Axes | list[Axes]:
@@ -74,14 +87,14 @@ def plot_history(history: History, title: str = "Training curves") -> plt.Figure
     axes[0].plot(epochs, history.train_loss, label="train", color=COLORS["blue"])
     if history.val_loss:
         axes[0].plot(epochs, history.val_loss, label="validation", color=COLORS["orange"], ls="--")
-    axes[0].set(xlabel="epoch", ylabel="loss (nats per example)", title="Loss")
+    axes[0].set(xlabel=EPOCH_LABEL, ylabel="loss (nats per example)", title="Loss")
     if has_acc:
         axes[1].plot(epochs, history.train_acc, label="train", color=COLORS["blue"])
         if history.val_acc:
             axes[1].plot(
                 epochs, history.val_acc, label="validation", color=COLORS["orange"], ls="--"
             )
-        axes[1].set(xlabel="epoch", ylabel="accuracy (fraction correct)", title="Accuracy")
+        axes[1].set(xlabel=EPOCH_LABEL, ylabel="accuracy (fraction correct)", title="Accuracy")
         axes[1].set_ylim(0, 1.02)
     axes[0].legend()
     fig = axes[0].figure

@@ -8,11 +8,16 @@ is how tests and benchmarks measure a control's latency. Introduced in notebook 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
+
+# One redraw at a time: since ipykernel 7 a kernel may handle widget messages on several
+# threads at once (JupyterLab sends them on a subshell).
+_REDRAW_LOCK = threading.RLock()
 
 
 def live_control(render: Callable[..., Any], **controls: widgets.ValueWidget) -> widgets.VBox:
@@ -35,11 +40,16 @@ def live_control(render: Callable[..., Any], **controls: widgets.ValueWidget) ->
     output = widgets.Output()
 
     def redraw(**values: Any) -> Any:
-        output.clear_output(wait=True)
-        with output:
-            result = render(**values)
-            plt.show()
-        return result
+        # Draw with pyplot's interactive mode off, then show explicitly. In interactive mode a
+        # widget message handled on another thread meanwhile (the frontend echoing this
+        # output's state) runs matplotlib-inline's flush, which would show and close the
+        # figure half-drawn: the learner would see empty axes.
+        with _REDRAW_LOCK:
+            output.clear_output(wait=True)
+            with output, plt.ioff():
+                result = render(**values)
+                plt.show()
+            return result
 
     widgets.interactive_output(redraw, controls)
     panel = widgets.VBox([widgets.HBox(list(controls.values())), output])

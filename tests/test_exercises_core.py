@@ -2,7 +2,14 @@ import numpy as np
 import pytest
 import torch
 
-from nnlab.exercises import CheckFailed, call_learner, compare_arrays, compare_scalar
+from nnlab.exercises import (
+    CheckFailed,
+    call_learner,
+    check_choice,
+    compare_arrays,
+    compare_reduction,
+    compare_scalar,
+)
 from nnlab.exercises.nb00 import check_accuracy_from_logits
 
 
@@ -75,3 +82,86 @@ def test_nb00_check_passes_a_right_answer(capsys):
 def test_nb00_check_explains_wrong_answers(answer, match):
     with pytest.raises(CheckFailed, match=match):
         check_accuracy_from_logits(answer)
+
+
+# --- compare_reduction: the wrong axis, keepdims, sum for mean ---------------------------
+
+SOURCE = np.arange(1.0, 13.0).reshape(3, 4) ** 1.5  # not symmetric in any way
+
+
+@pytest.mark.parametrize(
+    "got, match",
+    [
+        (SOURCE.mean(axis=0), "over axis 0 \\(length 3\\); take it over axis 1 \\(length 4\\)"),
+        (SOURCE.mean(), "over every entry"),
+        (SOURCE.mean(axis=1, keepdims=True), "keeps the reduced axis"),
+        (SOURCE.sum(axis=1), "is a sum: divide by the 4 entries"),
+        (-SOURCE.mean(axis=1), "wrong sign"),
+        (SOURCE.mean(axis=1)[:2], "shape"),
+    ],
+)
+def test_compare_reduction_names_the_mistake(got, match):
+    with pytest.raises(CheckFailed, match=match):
+        compare_reduction("row means", got, SOURCE, "mean", axis=1)
+
+
+def test_compare_reduction_accepts_right_answers_from_torch_and_negative_axes():
+    tensor = torch.tensor(SOURCE)
+    compare_reduction("row means", tensor.mean(dim=1), SOURCE, "mean", axis=1)
+    compare_reduction("row means", tensor.mean(dim=-1), tensor, "mean", axis=-1)
+    compare_reduction("winners", tensor.argmax(dim=0), SOURCE, "argmax", axis=0)
+    compare_reduction("norms", tensor.norm(dim=1), SOURCE, "norm", axis=1)
+
+
+def test_compare_reduction_finds_a_wrong_axis_on_square_inputs_and_a_mean_for_a_sum():
+    square = np.array([[0.0, 5.0, 1.0], [9.0, 2.0, 3.0], [4.0, 8.0, 7.0]])
+    with pytest.raises(CheckFailed, match="argmax over axis 1"):
+        compare_reduction("winners", square.argmax(axis=1), square, "argmax", axis=0)
+    with pytest.raises(CheckFailed, match="is a mean"):
+        compare_reduction("totals", square.mean(axis=0), square, "sum", axis=0)
+
+
+def test_compare_reduction_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="reduce must be one of"):
+        compare_reduction("x", SOURCE.mean(1), SOURCE, "median", axis=1)
+    with pytest.raises(ValueError, match="axis must be an int"):
+        compare_reduction("x", SOURCE.mean(1), SOURCE, "mean", axis=2)
+
+
+# --- check_choice: a hint per wrong option ------------------------------------------------
+
+CHOICE = dict(
+    correct="b",
+    hints={"a": "A unit with zero gradient cannot move.", "c": "Weight decay only shrinks."},
+    success="b: nothing revives it.",
+)
+
+
+@pytest.mark.parametrize(
+    "answer, match",
+    [
+        (None, "choose one of 'a', 'b', 'c': set `answer` to your choice"),
+        ("", "choose one of"),
+        ("d", "'d' is not one of the options 'a', 'b', 'c'"),
+        ("a", "A unit with zero gradient cannot move. \\(you chose 'a'"),
+        (" (C) ", "Weight decay only shrinks."),
+    ],
+)
+def test_check_choice_gives_the_hint_of_the_option_chosen(answer, match):
+    with pytest.raises(CheckFailed, match=match):
+        check_choice(answer, **CHOICE)
+
+
+def test_check_choice_passes_the_right_option_whatever_its_spelling(capsys):
+    for answer in ("b", "B", "(b)", "'b'", "b."):
+        check_choice(answer, **CHOICE)
+    assert capsys.readouterr().out.count("\u2705 Passed: b: nothing revives it.") == 5
+    check_choice(2, correct="2", hints={"1": "no", "3": "no"})
+    assert "'2' is right." in capsys.readouterr().out
+
+
+def test_check_choice_rejects_a_badly_written_question():
+    with pytest.raises(ValueError, match="correct must be one of"):
+        check_choice("a", correct="z", hints={"a": "no"}, options=("a", "b"))
+    with pytest.raises(ValueError, match="one hint for each wrong option"):
+        check_choice("a", correct="b", hints={"a": "no"}, options=("a", "b", "c"))

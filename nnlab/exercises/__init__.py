@@ -1,7 +1,10 @@
 """Exercise checks: the machinery every notebook's ``check_*`` functions share.
 
 A check either prints a short "passed" line or raises ``CheckFailed``, whose message says
-what was wrong (shape, sign, a factor off, a transposed result, an unfinished stub).
+what was wrong (shape, sign, a factor off, a transposed result, a wrong axis, an unfinished
+stub). ``compare_reduction`` diagnoses reductions (wrong axis, keepdims, sum for mean);
+``check_choice`` checks a multiple-choice "predict" answer and gives the hint of the option
+chosen.
 Jupyter shows a ``CheckFailed`` as that message alone, without a wall of traceback.
 
 Per-notebook checks live in ``nnlab.exercises.nbNN`` (for example ``nb01``).
@@ -10,7 +13,7 @@ Conventions for exercise cells are in CONTRIBUTING.md ("Exercises").
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -108,4 +111,118 @@ def compare_scalar(name: str, got: Any, expected: float, rtol: float = 1e-3) -> 
     fail(f"{name} = {value:.4g} is not right; look again at how it is defined.")
 
 
-__all__ = ["CheckFailed", "passed", "fail", "call_learner", "compare_arrays", "compare_scalar"]
+REDUCTIONS: dict[str, Callable[..., np.ndarray]] = {
+    "sum": np.sum,
+    "mean": np.mean,
+    "max": np.max,
+    "min": np.min,
+    "argmax": np.argmax,
+    "argmin": np.argmin,
+    "std": np.std,
+    "var": np.var,
+    "norm": lambda a, axis: np.sqrt(np.sum(a * a, axis=axis)),
+}
+
+
+def compare_reduction(
+    name: str,
+    got: Any,
+    source: Any,
+    reduce: str,
+    axis: int,
+    rtol: float = 1e-4,
+    atol: float = 1e-6,
+) -> None:
+    """Fail with a specific hint unless ``got`` equals ``reduce(source, axis=axis)``.
+
+    ``reduce`` is one of ``REDUCTIONS`` ("sum", "mean", "max", "argmax", "norm", ...).
+    Diagnoses, in order: the reduction taken over another axis, over every axis, or with
+    ``keepdims``; a sum where a mean was wanted (or the reverse); then whatever
+    ``compare_arrays`` finds (shape, sign, factor, ...).
+    """
+    if reduce not in REDUCTIONS:
+        raise ValueError(f"reduce must be one of {sorted(REDUCTIONS)}; got {reduce!r}")
+    src = _as_array(source, "source")
+    if not isinstance(axis, int) or not -src.ndim <= axis < src.ndim:
+        raise ValueError(f"axis must be an int in [{-src.ndim}, {src.ndim}); got {axis!r}")
+    axis %= src.ndim
+    func = REDUCTIONS[reduce]
+    expected = np.asarray(func(src, axis=axis), dtype=float)
+    g = _as_array(got, name)
+
+    def close(candidate: np.ndarray) -> bool:
+        candidate = np.asarray(candidate, dtype=float)
+        return candidate.shape == g.shape and np.allclose(g, candidate, rtol=rtol, atol=atol)
+
+    if close(expected):
+        return
+    for other in range(src.ndim):
+        if other != axis and close(func(src, axis=other)):
+            fail(
+                f"{name} takes the {reduce} over axis {other} (length {src.shape[other]}); "
+                f"take it over axis {axis} (length {src.shape[axis]}), e.g. dim={axis}."
+            )
+    if reduce not in ("argmax", "argmin") and src.ndim > 1 and close(func(src, axis=None)):
+        fail(f"{name} takes the {reduce} over every entry; take it over axis {axis} only.")
+    if g.shape == np.expand_dims(expected, axis).shape and close(np.expand_dims(expected, axis)):
+        fail(f"{name} keeps the reduced axis (shape {g.shape}): drop keepdim=True.")
+    if reduce == "mean" and close(np.sum(src, axis=axis)):
+        fail(f"{name} is a sum: divide by the {src.shape[axis]} entries to get the mean.")
+    if reduce == "sum" and close(np.mean(src, axis=axis)):
+        fail(f"{name} is a mean: the task asks for the sum, without dividing.")
+    compare_arrays(name, g, expected, rtol=rtol, atol=atol)
+
+
+def _option(value: Any) -> str:
+    return str(value).strip().strip("\"'()[]. ").lower()
+
+
+def check_choice(
+    answer: Any,
+    correct: str,
+    hints: Mapping[str, str],
+    options: Sequence[str] | None = None,
+    success: str | None = None,
+    name: str = "answer",
+) -> None:
+    """Check a multiple-choice answer (a "predict" exercise); give the hint of the option chosen.
+
+    ``options`` are the allowed answers (default: the keys of ``hints`` and ``correct``);
+    ``hints`` maps every wrong option to the hint a learner who chose it sees, which should
+    say why that option is tempting and what it misses. Answers are compared without case,
+    spaces, quotes or brackets: ``"(B)"`` counts as ``"b"``. Prints ``success`` when right.
+    """
+    if options is None:
+        options = sorted({*hints, correct})
+    keys = {_option(o): str(o) for o in options}
+    wrong = set(keys) - {_option(correct)}
+    if _option(correct) not in keys:
+        raise ValueError(f"correct must be one of the options {list(options)}; got {correct!r}")
+    if {_option(h) for h in hints} != wrong:
+        raise ValueError(
+            f"hints must give one hint for each wrong option {sorted(keys[k] for k in wrong)}; "
+            f"got hints for {sorted(hints)}"
+        )
+    listing = ", ".join(repr(str(o)) for o in options)
+    if answer is None or answer is Ellipsis or _option(answer) == "":
+        fail(f"choose one of {listing}: set `{name}` to your choice, then run this cell again.")
+    choice = _option(answer)
+    if choice not in keys:
+        fail(f"{answer!r} is not one of the options {listing}.")
+    if choice in wrong:
+        hint = next(text for option, text in hints.items() if _option(option) == choice)
+        fail(f"{hint} (you chose {keys[choice]!r}; think again, then choose another option)")
+    passed(success or f"{keys[choice]!r} is right.")
+
+
+__all__ = [
+    "REDUCTIONS",
+    "CheckFailed",
+    "call_learner",
+    "check_choice",
+    "compare_arrays",
+    "compare_reduction",
+    "compare_scalar",
+    "fail",
+    "passed",
+]
