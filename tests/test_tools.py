@@ -145,10 +145,11 @@ def test_verify_runs_a_real_student_version_and_checks_the_hint_shown(tmp_path, 
 
 
 def test_runaway_guard_flags_only_notebooks_past_twice_their_budget():
-    seconds = {"notebooks/00_a.ipynb": 59.0, "notebooks/01_b.ipynb": 91.0}
+    seconds = {"notebooks/00_a.ipynb": 59.0, "notebooks/02_b.ipynb": 91.0}
     assert nbtiming.budget("notebooks/00_a.ipynb") == 30.0
-    assert nbtiming.budget("notebooks/01_b.ipynb") == 45.0
-    assert nbtiming.runaways(seconds) == ["notebooks/01_b.ipynb"]
+    assert nbtiming.budget("notebooks/01_b.ipynb") == 30.0
+    assert nbtiming.budget("notebooks/02_b.ipynb") == 45.0
+    assert nbtiming.runaways(seconds) == ["notebooks/02_b.ipynb"]
 
 
 def test_runaway_guard_fails_the_nbval_session(pytester, monkeypatch):
