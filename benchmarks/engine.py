@@ -26,7 +26,6 @@ CPU; a ratio is computed from numbers measured minutes apart at most.
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from collections.abc import Callable
 
@@ -114,7 +113,11 @@ def toy_ratios(K: int = 64, n: int = 300, epochs: int = 50, repeats: int = 3) ->
             lean_loop(m, X, y, lr, epochs)
 
     times = {}
-    for name, fn in [("engine", run_engine), ("nnlab.train loop", run_train), ("lean loop", run_lean)]:
+    for name, fn in [
+        ("engine", run_engine),
+        ("nnlab.train loop", run_train),
+        ("lean loop", run_lean),
+    ]:
         per_thread = {t: with_threads(t, lambda fn=fn: best_time(fn, repeats)) for t in (1, 2)}
         best = min(per_thread, key=per_thread.get)
         times[name] = (per_thread[best], best)
@@ -180,7 +183,9 @@ def sweep() -> None:
             for threads in (1, 2):
                 rate, sec = digits_rate(h, K, epochs=5, threads=threads, repeats=2)
                 frac = rate / peak
-                print(f"| {h} | {K} | {threads} | {sec * 1e3:.1f} | {rate / 1e9:.0f} | {frac:.2f} |")
+                print(
+                    f"| {h} | {K} | {threads} | {sec * 1e3:.1f} | {rate / 1e9:.0f} | {frac:.2f} |"
+                )
 
 
 def main() -> None:

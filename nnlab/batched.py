@@ -427,6 +427,23 @@ def _loss_head(
     return (per_example * w).sum(1), acc, grad.mul_(w.unsqueeze(-1))
 
 
+def _loss_values(
+    params: Sequence[torch.Tensor], activation: str, data: _Data, loss: str
+) -> torch.Tensor:
+    """Each model's (weighted) mean loss ``(K,)``, differentiable with respect to ``params``
+    (``[W1, b1, W2, b2, ...]``); for autograd users such as ``nnlab.curvature``."""
+    out, _ = _forward(list(params[0::2]), list(params[1::2]), data.X, activation)
+    K, n, C = out.shape
+    target = data.targets(K)
+    if loss == "cross_entropy":
+        flat = nn.functional.cross_entropy(out.reshape(-1, C), target.reshape(-1), reduction="none")
+        per_example = flat.view(K, n)
+    else:
+        per_example = (out - target).square().mean(-1)
+    weight = _normalise(data.weight)
+    return per_example.mean(1) if weight is None else (per_example * weight).sum(1)
+
+
 def _normalise(weight: torch.Tensor | None) -> torch.Tensor | None:
     """Scale each model's sample weights ``(K, m)`` to sum to 1 (all-zero rows stay 0)."""
     if weight is None:
@@ -806,9 +823,21 @@ def _record_extras(
 
 
 def _settings(
-    stack: StackedMLP, n: int, lr, weight_decay, momentum, dropout, epochs, batch_size, loss,
-    seed, chunk_size, lr_schedule,
-) -> _Settings:  # fmt: skip
+    stack: StackedMLP,
+    n: int,
+    *,
+    lr: PerModel,
+    weight_decay: PerModel,
+    momentum: PerModel,
+    dropout: PerModel,
+    epochs: int,
+    batch_size: int | None,
+    loss: str,
+    seed: int | None,
+    chunk_size: int | None,
+    lr_schedule: LrSchedule | None,
+) -> _Settings:
+    """Check ``train_batched``'s settings and turn per-model ones into ``(K,)`` tensors."""
     K, dt = stack.K, stack.dtype
     epochs = check_int("epochs", epochs, minimum=1)
     if batch_size is not None:
@@ -891,9 +920,19 @@ def train_batched(
         raise ValueError("give both X_val and y_val, or neither")
     val = None if X_val is None else _check_data(stack, X_val, y_val, None, loss, "val ")
     s = _settings(
-        stack, data.n, lr, weight_decay, momentum, dropout, epochs, batch_size, loss, seed,
-        chunk_size, lr_schedule,
-    )  # fmt: skip
+        stack,
+        data.n,
+        lr=lr,
+        weight_decay=weight_decay,
+        momentum=momentum,
+        dropout=dropout,
+        epochs=epochs,
+        batch_size=batch_size,
+        loss=loss,
+        seed=seed,
+        chunk_size=chunk_size,
+        lr_schedule=lr_schedule,
+    )
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable; got {type(callback).__name__}")
     record = dict(record or {})

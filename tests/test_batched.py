@@ -102,9 +102,16 @@ def test_per_model_weight_decay_and_momentum(blobs):
     X, y = blobs
     stack = init_stack(SIZES, [1, 1], dtype=torch.float64)
     train_batched(
-        stack, X, y, lr=0.1, weight_decay=[0.0, 0.05], momentum=[0.9, 0.0], epochs=5,
-        batch_size=30, progress=False,
-    )  # fmt: skip
+        stack,
+        X,
+        y,
+        lr=0.1,
+        weight_decay=[0.0, 0.05],
+        momentum=[0.9, 0.0],
+        epochs=5,
+        batch_size=30,
+        progress=False,
+    )
     for k, (wd, mom) in enumerate([(0.0, 0.9), (0.05, 0.0)]):
         (model,), _ = single_runs(
             X, y, [1], [0.1], epochs=5, batch_size=30, weight_decay=wd, momentum=mom
@@ -122,8 +129,9 @@ def test_mse_with_per_model_targets_matches_nnlab_train():
     for k in range(2):
         torch.manual_seed(k)
         model = nnlab.MLP([2, 5, 2], activation="tanh").double()
-        ref = nnlab.train(model, X, targets[k], lr=[0.1, 0.3][k], epochs=5, loss="mse",
-                          progress=False)  # fmt: skip
+        ref = nnlab.train(
+            model, X, targets[k], lr=[0.1, 0.3][k], epochs=5, loss="mse", progress=False
+        )
         assert_same_model(stack, k, model)
         assert hist.train_loss[k].tolist() == pytest.approx(ref.train_loss, abs=1e-12)
 
@@ -203,8 +211,7 @@ def test_a_divergent_model_does_not_poison_the_others(blobs):
 def test_all_models_diverging_stops_early_with_nan_records(blobs):
     X, y = blobs
     stack = init_stack(SIZES, [0, 1], activation="linear", dtype=torch.float64)
-    hist = train_batched(stack, X * 100, y, lr=[1e5, 1e6], epochs=50, batch_size=30,
-                         progress=False)  # fmt: skip
+    hist = train_batched(stack, X * 100, y, lr=[1e5, 1e6], epochs=50, batch_size=30, progress=False)
     assert hist.train_loss.shape == (2, 50)
     assert hist.diverged.all()
     assert torch.isnan(hist.train_loss[:, -1]).all()
@@ -282,8 +289,9 @@ def test_callback_runs_each_epoch_and_its_changes_are_recorded(blobs):
             for t in s.parameters():
                 t[1] = 0.0
 
-    hist = train_batched(stack, X, y, lr=0.1, epochs=4, callback=zero_model_1_at_epoch_3,
-                         progress=False)  # fmt: skip
+    hist = train_batched(
+        stack, X, y, lr=0.1, epochs=4, callback=zero_model_1_at_epoch_3, progress=False
+    )
     assert seen == [1, 2, 3, 4]
     # An all-zero net outputs zero logits: loss ln 3, recorded at epoch 3 itself.
     assert hist.train_loss[1, 2].item() == pytest.approx(math.log(3), abs=1e-12)
@@ -294,12 +302,14 @@ def test_record_stores_extra_values_per_epoch(blobs):
     X, y = blobs
 
     def dead_fraction(s):
-        return torch.stack([(a <= 0).all(dim=1).double().mean(dim=1) for a in
-                            hidden_activations(s, X)], dim=1)  # fmt: skip
+        return torch.stack(
+            [(a <= 0).all(dim=1).double().mean(dim=1) for a in hidden_activations(s, X)], dim=1
+        )
 
     stack = init_stack(SIZES, [0, 1, 2], dtype=torch.float64)
-    hist = train_batched(stack, X, y, lr=[0.1, 0.1, 50.0], epochs=5, progress=False,
-                         record={"dead": dead_fraction})  # fmt: skip
+    hist = train_batched(
+        stack, X, y, lr=[0.1, 0.1, 50.0], epochs=5, progress=False, record={"dead": dead_fraction}
+    )
     assert hist.extra["dead"].shape == (3, 5, 2)
     assert torch.equal(hist.extra["dead"][:, -1], dead_fraction(stack))
     assert ((hist.extra["dead"] >= 0) & (hist.extra["dead"] <= 1)).all()
@@ -351,8 +361,16 @@ def test_dropout_gradient_matches_autograd_with_the_same_masks(blobs):
 
 def test_history_run_gives_an_nnlab_history(blobs):
     X, y = blobs
-    hist = train_batched(init_stack(SIZES, [0, 1], dtype=torch.float64), X, y, lr=0.1, epochs=3, X_val=X, y_val=y,
-                         progress=False)  # fmt: skip
+    hist = train_batched(
+        init_stack(SIZES, [0, 1], dtype=torch.float64),
+        X,
+        y,
+        lr=0.1,
+        epochs=3,
+        X_val=X,
+        y_val=y,
+        progress=False,
+    )
     assert isinstance(hist, BatchedHistory) and hist.K == 2 and hist.epochs == 3
     run = hist.run(1)
     assert isinstance(run, nnlab.History) and run.epochs == 3
@@ -370,8 +388,7 @@ def test_grid_is_a_cartesian_product_with_the_last_name_fastest():
 
 def _train(**overrides):
     X, y = nnlab.make_blobs(n=20, centers=3, seed=0)
-    kwargs = dict(stack=init_stack([2, 4, 3], [0, 1]), X=X, y=y, lr=0.1, epochs=2,
-                  progress=False)  # fmt: skip
+    kwargs = dict(stack=init_stack([2, 4, 3], [0, 1]), X=X, y=y, lr=0.1, epochs=2, progress=False)
     kwargs.update(overrides)
     return train_batched(**kwargs)
 
