@@ -274,6 +274,21 @@ def grid(**values: Sequence) -> dict[str, list]:
 # ------------------------------------------------------------------ forward and backward
 
 
+def _matmul(a: torch.Tensor, b: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
+    """Return the batched product ``a @ b`` (plus ``bias`` ``(K, N)`` on every row).
+
+    MKL's batched kernels are slow when the result has few columns and many rows (a
+    10-class output layer, a 1-unit regression output, a 2-input first layer's gradient):
+    then compute ``(bᵀ aᵀ)ᵀ`` instead, which measured 2-10× faster on such shapes.
+    """
+    rows, cols = a.shape[1], b.shape[2]
+    if cols < 16 and rows > cols:
+        at, bt = a.transpose(1, 2), b.transpose(1, 2)
+        out = torch.bmm(bt, at) if bias is None else torch.baddbmm(bias.unsqueeze(2), bt, at)
+        return out.transpose(1, 2).contiguous()
+    return torch.bmm(a, b) if bias is None else torch.baddbmm(bias.unsqueeze(1), a, b)
+
+
 def _activate(Z: torch.Tensor, activation: str) -> torch.Tensor:
     """Apply the hidden activation to the pre-activations Z (in place where possible)."""
     if activation == "relu":
@@ -349,7 +364,7 @@ def _forward(
     A = X.expand(K, *X.shape[-2:]) if X.ndim == 2 else X
     cache = _Cache([A], [], [], []) if keep else None
     for layer, (W, b) in enumerate(zip(weights, biases, strict=True)):
-        Z = torch.baddbmm(b.unsqueeze(1), A, W.transpose(1, 2))
+        Z = _matmul(A, W.transpose(1, 2), b)
         if layer == len(weights) - 1:
             return Z, cache
         if torch.is_grad_enabled():
@@ -377,10 +392,10 @@ def _backward(
     grads: list[torch.Tensor] = []
     dZ = d_out
     for layer in range(len(weights) - 1, -1, -1):
-        grads[:0] = [torch.bmm(dZ.transpose(1, 2), cache.inputs[layer]), dZ.sum(1)]
+        grads[:0] = [_matmul(dZ.transpose(1, 2), cache.inputs[layer]), dZ.sum(1)]
         if layer == 0:
             break
-        dA = torch.bmm(dZ, weights[layer])
+        dA = _matmul(dZ, weights[layer])
         if cache.masks[layer - 1] is not None:
             dA = dA * cache.masks[layer - 1]
         dZ = _activation_backward(dA, cache.outputs[layer - 1], cache.pre[layer - 1], activation)
@@ -411,20 +426,22 @@ def _loss_head(
     row summing to 1 (None: the plain mean over the m rows). Per model the loss is the
     weighted mean of the per-example losses, as ``F.cross_entropy``/``F.mse_loss`` compute it.
     """
-    w = weight if weight is not None else out.new_full(out.shape[:2], 1.0 / out.shape[1])
     if loss == "cross_entropy":
         logp = torch.log_softmax(out, dim=-1)
         index = target.unsqueeze(-1)
         per_example = -logp.gather(-1, index).squeeze(-1)
         grad = logp.exp_().scatter_add_(-1, index, logp.new_full(index.shape, -1.0))
         correct = (out.argmax(dim=-1) == target).to(out.dtype)
-        acc = (correct * w).sum(1)
     else:
         diff = out - target
         per_example = diff.square().mean(-1)
         grad = diff.mul_(2.0 / out.shape[-1])
-        acc = None
-    return (per_example * w).sum(1), acc, grad.mul_(w.unsqueeze(-1))
+        correct = None
+    if weight is None:  # the plain mean over the m rows
+        acc = None if correct is None else correct.mean(1)
+        return per_example.mean(1), acc, grad.div_(out.shape[1])
+    acc = None if correct is None else (correct * weight).sum(1)
+    return (per_example * weight).sum(1), acc, grad.mul_(weight.unsqueeze(-1))
 
 
 def _loss_values(
@@ -698,15 +715,16 @@ def _sgd_update(
     frozen: torch.Tensor | None,
 ) -> None:
     """One SGD step (``torch.optim.SGD`` semantics: g + wd·p, then momentum) per model."""
+    decay = s.weight_decay[models] if s.weight_decay.any() else None
     for i, (p, g) in enumerate(zip(params, grads, strict=True)):
         view = (-1,) + (1,) * (p.ndim - 1)
-        if s.weight_decay.any():
-            g = g.add_(p * s.weight_decay[models].view(view))
+        if decay is not None:
+            g = g.addcmul_(p, decay.view(view))
         if buffers is not None:
             g = buffers[i].mul_(s.momentum[models].view(view)).add_(g)
         if frozen is not None:
             g.masked_fill_(frozen.view(view), 0.0)
-        p.sub_(g * lr.view(view))
+        p.addcmul_(g, lr.view(view), value=-1.0)
 
 
 def _step(
