@@ -295,6 +295,8 @@ def test_callback_runs_each_epoch_and_its_changes_are_recorded(blobs):
     assert seen == [1, 2, 3, 4]
     # An all-zero net outputs zero logits: loss ln 3, recorded at epoch 3 itself.
     assert hist.train_loss[1, 2].item() == pytest.approx(math.log(3), abs=1e-12)
+    # All logits tie: the prediction is class 0, as argmax (and nnlab.evaluate) picks it.
+    assert hist.train_acc[1, 2].item() == pytest.approx((y == 0).double().mean().item())
     assert hist.train_loss[0, 2].item() != pytest.approx(math.log(3), abs=1e-3)
 
 
