@@ -284,6 +284,8 @@ def _matmul(a: torch.Tensor, b: torch.Tensor, bias: torch.Tensor | None = None) 
     contiguous tensors).
     """
     rows, cols = a.shape[1], b.shape[2]
+    if a.shape[2] == 1 and bias is None:  # a column times a row: an outer product
+        return a * b
     if cols < 16 and rows > cols:
         at, bt = a.transpose(1, 2), b.transpose(1, 2)
         out = torch.bmm(bt, at) if bias is None else torch.baddbmm(bias.unsqueeze(2), bt, at)
@@ -808,48 +810,60 @@ def _lr_at(s: _Settings, step: int) -> torch.Tensor:
 
 
 class _Recorder:
-    """Fills the history's (K, epochs) tensors; NaN for diverged models."""
+    """Collects every epoch's metrics; builds the history, with NaN for diverged models."""
 
-    def __init__(self, K: int, epochs: int, loss: str, val: bool, dtype: torch.dtype) -> None:
-        def table() -> torch.Tensor:
-            return torch.full((K, epochs), math.nan, dtype=dtype)
-
-        ce = loss == "cross_entropy"
-        self.train_loss, self.train_acc = table(), table() if ce else None
-        self.val_loss = table() if val else None
-        self.val_acc = table() if val and ce else None
-        self.diverged_at = torch.zeros(K, dtype=torch.long)
+    def __init__(self, K: int, epochs: int, loss: str) -> None:
+        self.K, self.epochs, self.ce = K, epochs, loss == "cross_entropy"
+        self.rows: dict[str, list[torch.Tensor]] = {
+            "train_loss": [],
+            "train_acc": [],
+            "val_loss": [],
+            "val_acc": [],
+        }
+        self.healthy = torch.ones(K, dtype=torch.bool)  # finite loss so far, at epoch 0
+        self.health: list[torch.Tensor] = []  # (K,) per epoch: finite loss so far
         self.extra: dict[str, list[torch.Tensor]] = {}
 
     def train(
         self, epoch: int, loss: torch.Tensor, acc: torch.Tensor | None, alive: torch.Tensor
     ) -> None:
-        bad = (~torch.isfinite(loss) | ~alive) & (self.diverged_at == 0)
-        self.diverged_at[bad] = max(epoch, 1)
-        self._put(self.train_loss, self.train_acc, epoch, loss, acc)
-
-    def val(self, epoch: int, loss: torch.Tensor, acc: torch.Tensor | None) -> None:
-        self._put(self.val_loss, self.val_acc, epoch, loss, acc)
-
-    def _put(
-        self,
-        lt: torch.Tensor,
-        at: torch.Tensor | None,
-        epoch: int,
-        loss: torch.Tensor,
-        acc: torch.Tensor | None,
-    ) -> None:
-        if epoch < 1:
+        """Record the training metrics of ``epoch`` (0: the initial state, health only)."""
+        self.healthy = self.healthy & alive & torch.isfinite(loss)
+        if epoch == 0:
             return
-        ok = (self.diverged_at == 0) | (self.diverged_at > epoch)
-        lt[:, epoch - 1] = torch.where(ok, loss.to(lt.dtype), math.nan)
-        if at is not None:
-            at[:, epoch - 1] = torch.where(ok, acc.to(at.dtype), math.nan)
+        self.health.append(self.healthy)
+        self.rows["train_loss"].append(loss)
+        if acc is not None:
+            self.rows["train_acc"].append(acc)
+
+    def val(self, loss: torch.Tensor, acc: torch.Tensor | None) -> None:
+        self.rows["val_loss"].append(loss)
+        if acc is not None:
+            self.rows["val_acc"].append(acc)
+
+    def _table(self, name: str, health: torch.Tensor) -> torch.Tensor | None:
+        rows = self.rows[name]
+        if not rows:
+            return None
+        table = torch.full((self.K, self.epochs), math.nan, dtype=rows[0].dtype)
+        done = min(len(rows), health.shape[1])
+        table[:, :done] = torch.stack(rows[:done], dim=1).where(health[:, :done], math.nan)
+        return table
 
     def history(self) -> BatchedHistory:
-        extra = {k: torch.stack(v, dim=1) for k, v in self.extra.items()}
+        health = torch.ones(self.K, self.epochs, dtype=torch.bool)
+        if self.health:
+            health[:, : len(self.health)] = torch.stack(self.health, dim=1)
+        health[:, len(self.health) :] = False  # stopped early: every model had diverged
+        first_bad = (~health).int().argmax(dim=1) + 1
+        diverged_at = torch.where(health.all(dim=1), 0, first_bad)
         return BatchedHistory(
-            self.train_loss, self.train_acc, self.val_loss, self.val_acc, self.diverged_at, extra
+            train_loss=self._table("train_loss", health),
+            train_acc=self._table("train_acc", health),
+            val_loss=self._table("val_loss", health),
+            val_acc=self._table("val_acc", health),
+            diverged_at=diverged_at,
+            extra={k: torch.stack(v, dim=1) for k, v in self.extra.items()},
         )
 
 
@@ -995,7 +1009,7 @@ def _train_loop(
     record: Mapping[str, Callable[[StackedMLP], torch.Tensor]],
     show: bool,
 ) -> BatchedHistory:
-    rec = _Recorder(stack.K, s.epochs, s.loss, val is not None, stack.dtype)
+    rec = _Recorder(stack.K, s.epochs, s.loss)
     alive = torch.ones(stack.K, dtype=torch.bool)
     buffers = [torch.zeros_like(p) for p in stack.parameters()] if s.momentum.any() else None
     order_gen = torch.Generator().manual_seed(s.seed)
@@ -1020,12 +1034,11 @@ def _train_loop(
             alive &= torch.isfinite(loss)
             rec.train(epoch, loss, acc, alive)
         if val is not None:
-            rec.val(epoch, *_evaluate(stack, val, s.loss, _auto_chunk(stack, val.n, None)))
+            rec.val(*_evaluate(stack, val, s.loss, _auto_chunk(stack, val.n, None)))
         _record_extras(rec, record, stack)
         if show:
             bar.set_postfix(alive=int(alive.sum()))
         if not alive.any():
-            rec.diverged_at[rec.diverged_at == 0] = epoch
             break
     return rec.history()
 
