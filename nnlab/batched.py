@@ -51,8 +51,9 @@ n = 1,200, full batch; the machine's large-matmul rate is about 185 GFLOP/s on 2
   cost of a few tenths of a millisecond, and each epoch a forward pass over the training
   data (1/3 of a step's FLOPs) to record the metrics. In full-batch mode the metrics come
   free from the next step's forward pass.
-- Threads: the default (all cores) was 1.6-1.9× faster than one thread. When other
-  programs keep the cores busy, ``torch.set_num_threads(1)`` can be faster.
+- Threads: the default (all cores) was 1.6-1.9× faster than one thread on an idle machine.
+  When other programs keep the cores busy, small steps wait for the busy core: then
+  ``train_batched(..., threads=1)`` was 2-10× faster in our runs, and steadier (widgets).
 - Memory: the engine computes ``chunk_size`` models at a time (by default about 16 MB of
   activations per chunk; a step keeps about three times that), so memory stays bounded
   however large K is. 72 nets 64-64-64-10 on all 1,797 digits peaked at ~350 MB for the
@@ -945,6 +946,7 @@ def train_batched(
     record: Mapping[str, Callable[[StackedMLP], torch.Tensor]] | None = None,
     seed: int | None = None,
     chunk_size: int | None = None,
+    threads: int | None = None,
     progress: bool | None = None,
 ) -> BatchedHistory:
     """Train the K models of ``stack`` in place with SGD, all at once; return the history.
@@ -975,6 +977,9 @@ def train_batched(
       epoch in ``history.extra["name"]``, shape ``(K, epochs, ...)``.
     - ``chunk_size``: models computed together (default: about 16 MB of activations);
       results do not depend on it (except dropout's random masks).
+    - ``threads``: PyTorch threads for this call (default: the current setting, all cores);
+      1 gives steadier times for small nets when other programs share the cores (a tiny
+      step can wait milliseconds for a busy second core).
 
     Returns a ``BatchedHistory``. Models whose loss becomes NaN or infinite stop training
     and record NaN (see ``BatchedHistory``); the others are unaffected.
@@ -1004,10 +1009,18 @@ def train_batched(
     for name, fn in record.items():
         if not isinstance(name, str) or not callable(fn):
             raise TypeError("record must map names (str) to functions fn(stack) -> tensor")
+    threads = (
+        torch.get_num_threads() if threads is None else check_int("threads", threads, minimum=1)
+    )
     _reuse_freed_memory()
     show = progress_enabled() if progress is None else bool(progress)
-    with torch.no_grad():
-        return _train_loop(stack, data, val, s, callback, record, show)
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        with torch.no_grad():
+            return _train_loop(stack, data, val, s, callback, record, show)
+    finally:
+        torch.set_num_threads(before)
 
 
 def _train_loop(

@@ -173,6 +173,18 @@ def test_integer_sample_weights_act_like_repeated_rows(blobs):
     assert_same_model(stack, 0, model)
 
 
+def test_threads_option_gives_the_same_result_and_restores_the_setting(blobs):
+    X, y = blobs
+    before = torch.get_num_threads()
+    a = init_stack(SIZES, [0, 1], dtype=torch.float64)
+    b = a.clone()
+    train_batched(a, X, y, lr=0.1, epochs=3, threads=1, progress=False)
+    assert torch.get_num_threads() == before
+    train_batched(b, X, y, lr=0.1, epochs=3, progress=False)
+    for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
+        assert torch.allclose(pa, pb, atol=1e-12)
+
+
 def test_chunk_size_does_not_change_results(blobs):
     X, y = blobs
     seeds, lrs = list(range(5)), [0.05, 0.1, 0.2, 0.3, 0.4]
@@ -431,6 +443,7 @@ X20 = nnlab.make_blobs(n=20, centers=3, seed=0)[0]
         (dict(lr_schedule=lambda step: -1.0), ValueError, "lr_schedule"),
         (dict(lr_schedule=0.5), TypeError, "lr_schedule must be callable"),
         (dict(chunk_size=0), ValueError, "chunk_size"),
+        (dict(threads=0), ValueError, "threads must be an integer >= 1"),
         (dict(seed=-1), ValueError, "seed"),
         (dict(stack="mlp"), TypeError, "stack must be a StackedMLP"),
     ],

@@ -10,6 +10,15 @@ from nnlab.batched import init_stack
 from nnlab.curvature import power_iteration, sharpness, stack_sharpness, top_hessian_eigenvalue
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """These products are tiny: on a busy machine, a second thread only adds waiting."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def quadratic(eigenvalues, seed=0):
     """A symmetric matrix with the given eigenvalues in a random orthonormal basis."""
     gen = torch.Generator().manual_seed(seed)
@@ -70,7 +79,7 @@ def test_sharpness_of_a_small_model_matches_the_exact_hessian(activation, loss):
         else torch.nn.functional.mse_loss
     )
     exact = exact_hessian_eigenvalues(model, X, y, loss_fn).max()
-    value = sharpness(model, X, y, loss=loss, iters=1000, tol=1e-7)
+    value = sharpness(model, X, y, loss=loss, iters=1000, tol=1e-4)
     assert value == pytest.approx(exact, rel=1e-5)
     assert all(p.grad is None for p in model.parameters())
 
@@ -79,7 +88,7 @@ def test_stack_sharpness_matches_each_models_own():
     X, y = nnlab.make_blobs(n=50, centers=3, spread=1.0, seed=1)
     X = X.double()
     stack = init_stack([2, 5, 3], [0, 1, 2], activation="tanh", dtype=torch.float64)
-    values = stack_sharpness(stack, X, y, iters=1000, tol=1e-7)
+    values = stack_sharpness(stack, X, y, iters=1000, tol=1e-4)
     assert values.shape == (3,)
     for k in range(3):
         model = stack.to_mlp(k)
@@ -93,7 +102,7 @@ def test_stack_sharpness_with_masks_uses_each_models_subset():
     stack = init_stack([2, 4, 3], [0, 0], activation="tanh", dtype=torch.float64)
     mask = torch.ones(2, 60, dtype=torch.bool)
     mask[1, 20:] = False
-    values = stack_sharpness(stack, X, y, sample_weight=mask, iters=1000, tol=1e-7)
+    values = stack_sharpness(stack, X, y, sample_weight=mask, iters=1000, tol=1e-4)
     exact = exact_hessian_eigenvalues(
         stack.to_mlp(1), X[:20], y[:20], torch.nn.functional.cross_entropy
     ).max()
