@@ -121,6 +121,10 @@ class StackedMLP:
 
     def __post_init__(self) -> None:
         check_choice("activation", self.activation, ACTIVATIONS)
+        for name, value in (("weights", self.weights), ("biases", self.biases)):
+            if not isinstance(value, list | tuple):
+                raise TypeError(f"{name} must be a list of tensors; got {type(value).__name__}")
+        self.weights, self.biases = list(self.weights), list(self.biases)
         if not self.weights or len(self.weights) != len(self.biases):
             raise ValueError("a StackedMLP needs one bias per weight matrix and at least one layer")
         K = self.weights[0].shape[0]
@@ -134,6 +138,10 @@ class StackedMLP:
                 )
             if layer and W.shape[2] != self.weights[layer - 1].shape[1]:
                 raise ValueError(f"layer {layer}'s input width does not match layer {layer - 1}")
+            if W.dtype != self.weights[0].dtype or b.dtype != W.dtype:
+                raise TypeError(
+                    f"all weights and biases must share one dtype; layer {layer} differs"
+                )
 
     @property
     def K(self) -> int:

@@ -46,6 +46,8 @@ def power_iteration(
     ``‖Hv − λv‖ / |λ|`` is below ``tol`` (the eigenvalue's relative error is then about
     tol² times |λ| / gap, far smaller).
     """
+    if not callable(hvp):
+        raise TypeError(f"hvp must be callable, v -> H v; got {type(hvp).__name__}")
     iters = check_int("iters", iters, minimum=1)
     tol = check_float("tol", tol, positive=True)
     check_tensor("v0", v0, ndim=2, floating=True)

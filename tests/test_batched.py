@@ -148,6 +148,51 @@ def test_per_model_labels_and_inputs(blobs):
         assert_same_model(stack, k, model)
 
 
+def test_continuing_from_given_weights_equals_one_longer_run(blobs):
+    X, y = blobs
+    once = init_stack(SIZES, [0, 1], dtype=torch.float64)
+    twice = once.clone()
+    train_batched(once, X, y, lr=[0.1, 0.2], epochs=5, progress=False)
+    train_batched(twice, X, y, lr=[0.1, 0.2], epochs=3, progress=False)
+    resumed = stack_mlps(twice.to_mlps())  # through nn.Modules and back
+    train_batched(resumed, X, y, lr=[0.1, 0.2], epochs=2, progress=False)
+    for a, b in zip(once.parameters(), resumed.parameters(), strict=True):
+        assert torch.allclose(a, b, atol=1e-12)
+
+
+def test_per_model_validation_labels(blobs):
+    X, y = blobs
+    shuffled = y[torch.randperm(len(y), generator=torch.Generator().manual_seed(0))]
+    y_val = torch.stack([y, shuffled])
+    stack = init_stack(SIZES, [0, 0], dtype=torch.float64)
+    hist = train_batched(stack, X, y, lr=0.2, epochs=2, X_val=X, y_val=y_val, progress=False)
+    for k in range(2):
+        loss, acc = nnlab.evaluate(stack.to_mlp(k), X, y_val[k])
+        assert hist.val_loss[k, -1].item() == pytest.approx(loss, abs=1e-12)
+        assert hist.val_acc[k, -1].item() == pytest.approx(acc, abs=1e-6)
+
+
+def test_lr_schedule_counts_every_mini_batch_step(blobs):
+    X, y = blobs
+    steps = []
+
+    def schedule(step):
+        steps.append(step)
+        return 1.0
+
+    train_batched(
+        init_stack(SIZES, [0], dtype=torch.float64),
+        X,
+        y,
+        lr=0.1,
+        epochs=3,
+        batch_size=40,
+        lr_schedule=schedule,
+        progress=False,
+    )
+    assert steps == list(range(9))  # ceil(90 / 40) = 3 steps per epoch
+
+
 def test_masks_train_each_model_on_its_own_subset(blobs):
     X, y = blobs
     sizes = [20, 45, 90]
@@ -429,6 +474,8 @@ X20 = nnlab.make_blobs(n=20, centers=3, seed=0)[0]
         (dict(X=torch.zeros(3, 20, 2)), ValueError, r"X has shape \(3, 20, 2\)"),
         (dict(X=X20.long()), TypeError, "X must have a floating dtype"),
         (dict(X=X20.numpy()), TypeError, "X must be a torch.Tensor"),
+        (dict(X=X20.clone().fill_(float("nan"))), ValueError, "X contains NaN"),
+        (dict(X_val=X20[:, :1], y_val=torch.zeros(20, dtype=torch.long)), ValueError, "val X"),
         (dict(y=torch.zeros(19, dtype=torch.long)), ValueError, r"y has shape \(19,\)"),
         (dict(y=torch.full((20,), 3)), ValueError, "labels in"),
         (dict(y=torch.zeros(20)), TypeError, "y must have an integer dtype"),
@@ -477,7 +524,26 @@ def test_bad_stacks_and_conversions_raise_clear_errors():
         StackedMLP([torch.zeros(2, 3, 2)], [torch.zeros(3, 3)])
     with pytest.raises(ValueError, match="unknown activation"):
         StackedMLP([torch.zeros(2, 3, 2)], [torch.zeros(2, 3)], activation="soft")
+    with pytest.raises(TypeError, match="weights must be a list"):
+        StackedMLP(torch.zeros(2, 3, 2), [torch.zeros(2, 3)])
+    with pytest.raises(TypeError, match="share one dtype"):
+        StackedMLP([torch.zeros(2, 3, 2)], [torch.zeros(2, 3, dtype=torch.float64)])
     with pytest.raises(ValueError, match="index must pick"):
         stack.select([5])
     with pytest.raises(TypeError, match="lr must be a non-empty list"):
         grid(lr=0.1)
+    with pytest.raises(ValueError, match=r"X has shape \(4, 3\)"):
+        hidden_activations(stack, torch.zeros(4, 3))
+    with pytest.raises(ValueError, match="unknown loss"):
+        evaluate_stack(stack, torch.zeros(4, 2), torch.zeros(4, dtype=torch.long), loss="l1")
+    with pytest.raises(TypeError, match="dtype must be a floating"):
+        stack.to(torch.int64)
+    with pytest.raises(ValueError, match="k must lie"):
+        train_batched(
+            stack,
+            torch.zeros(4, 2),
+            torch.zeros(4, dtype=torch.long),
+            lr=0.1,
+            epochs=1,
+            progress=False,
+        ).run(5)

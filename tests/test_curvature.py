@@ -131,5 +131,9 @@ def test_bad_arguments_raise_clear_errors():
         top_hessian_eigenvalue(lambda t: t * 2, torch.zeros(2))
     with pytest.raises(TypeError, match="stack must be a StackedMLP"):
         stack_sharpness(model, X, y)
+    with pytest.raises(TypeError, match="hvp must be callable"):
+        power_iteration("H", torch.ones(1, 3))
+    with pytest.raises(ValueError, match="v0 must have 2 dimension"):
+        power_iteration(lambda v: v, torch.ones(3))
     with pytest.raises(ValueError, match="seed must be an integer >= 0"):
         top_hessian_eigenvalue(lambda t: (t**2).sum(), torch.zeros(2), seed=-2)
