@@ -65,10 +65,8 @@ n = 1,200, full batch; the machine's large-matmul rate is about 185 GFLOP/s on 2
 
 from __future__ import annotations
 
-import ctypes
 import itertools
 import math
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -76,13 +74,13 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from . import _batched_ops as ops
 from ._validate import check_choice, check_float, check_int, check_tensor
 from .config import base_seed, progress_enabled
 from .models import ACTIVATIONS, INITS, MLP
 from .training import History
 
 LOSSES = ("cross_entropy", "mse")
-LEAKY_SLOPE = 0.01  # nn.LeakyReLU's default negative slope, as in nnlab.MLP
 CHUNK_BYTES = 16 * 2**20  # activations kept per chunk of models (see chunk_size)
 
 PerModel = float | Sequence[float] | torch.Tensor
@@ -197,7 +195,7 @@ class StackedMLP:
         use it.
         """
         X = _check_inputs("X", X, self)
-        return _forward(self.weights, self.biases, X, self.activation)[0]
+        return ops.forward(self.weights, self.biases, X, self.activation)[0]
 
     __call__ = forward
 
@@ -290,146 +288,6 @@ def grid(**values: Sequence) -> dict[str, list]:
     return {name: [row[i] for row in rows] for i, name in enumerate(values)}
 
 
-# ------------------------------------------------------------------ forward and backward
-
-
-def _matmul(a: torch.Tensor, b: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
-    """Return the batched product ``a @ b`` (plus ``bias`` ``(K, N)`` on every row).
-
-    MKL's batched kernels are slow when the result has few columns and many rows (a
-    10-class output layer, a 1-unit regression output, a 2-input first layer's gradient):
-    then compute ``(bᵀ aᵀ)ᵀ`` instead, which measured 2-10× faster on such shapes. The
-    result is then a transposed view (call ``.contiguous()`` before element-wise work with
-    contiguous tensors).
-    """
-    rows, cols = a.shape[1], b.shape[2]
-    if a.shape[2] == 1 and bias is None:  # a column times a row: an outer product
-        return a * b
-    if cols < 16 and rows > cols:
-        at, bt = a.transpose(1, 2), b.transpose(1, 2)
-        out = torch.bmm(bt, at) if bias is None else torch.baddbmm(bias.unsqueeze(2), bt, at)
-        return out.transpose(1, 2)
-    return torch.bmm(a, b) if bias is None else torch.baddbmm(bias.unsqueeze(1), a, b)
-
-
-def _activate(Z: torch.Tensor, activation: str) -> torch.Tensor:
-    """Apply the hidden activation to the pre-activations Z (in place where possible)."""
-    if activation == "relu":
-        return Z.relu_()
-    if activation == "leaky_relu":
-        return nn.functional.leaky_relu_(Z, LEAKY_SLOPE)
-    if activation == "tanh":
-        return Z.tanh_()
-    if activation == "sigmoid":
-        return Z.sigmoid_()
-    if activation == "gelu":
-        return nn.functional.gelu(Z)  # keeps Z, which its slope needs
-    return Z
-
-
-def _activate_differentiable(Z: torch.Tensor, activation: str) -> torch.Tensor:
-    """Apply the hidden activation out of place, so that autograd can differentiate it."""
-    return {
-        "relu": torch.relu,
-        "leaky_relu": lambda z: nn.functional.leaky_relu(z, LEAKY_SLOPE),
-        "tanh": torch.tanh,
-        "sigmoid": torch.sigmoid,
-        "gelu": nn.functional.gelu,
-        "linear": lambda z: z,
-    }[activation](Z)
-
-
-def _activation_backward(
-    dA: torch.Tensor, A: torch.Tensor, Z: torch.Tensor | None, activation: str
-) -> torch.Tensor:
-    """Return dZ = dA · act'(Z), from the activation's output A (or Z, for GELU).
-
-    Overwrites dA (autograd's own kernels, writing in place: measured 3× faster than
-    allocating a new tensor).
-    """
-    aten = torch.ops.aten
-    if activation == "relu":  # dA where A > 0, else 0
-        return aten.threshold_backward.grad_input(dA, A, 0, grad_input=dA)
-    if activation == "leaky_relu":  # dA where A > 0, else slope · dA
-        return aten.leaky_relu_backward.grad_input(dA, A, LEAKY_SLOPE, True, grad_input=dA)
-    if activation == "tanh":  # dA · (1 - A²)
-        return aten.tanh_backward.grad_input(dA, A, grad_input=dA)
-    if activation == "sigmoid":  # dA · A (1 - A)
-        return aten.sigmoid_backward.grad_input(dA, A, grad_input=dA)
-    if activation == "gelu":  # dA · (Φ(Z) + Z φ(Z))
-        return aten.gelu_backward.grad_input(dA, Z, grad_input=dA)
-    return dA
-
-
-@dataclass
-class _Cache:
-    """What the backward pass needs from the forward pass, per hidden layer."""
-
-    inputs: list[torch.Tensor]  # input of every layer, (K, m, width); inputs[0] is X
-    outputs: list[torch.Tensor]  # activation output of every hidden layer (before dropout)
-    pre: list[torch.Tensor | None]  # pre-activations (kept for GELU only)
-    masks: list[torch.Tensor | None]  # dropout masks (already divided by 1 - p)
-
-
-def _forward(
-    weights: list[torch.Tensor],
-    biases: list[torch.Tensor],
-    X: torch.Tensor,
-    activation: str,
-    *,
-    keep: bool = False,
-    dropout: torch.Tensor | None = None,
-    generator: torch.Generator | None = None,
-) -> tuple[torch.Tensor, _Cache | None]:
-    """Return the outputs ``(K, m, out)`` and, with ``keep``, what backward needs.
-
-    X is ``(m, d)`` (shared) or ``(K, m, d)``; ``dropout`` is ``(K,)`` drop probabilities.
-    With autograd on (``torch.is_grad_enabled()``) activations are applied out of place, so
-    the result is differentiable; under ``no_grad`` in place, which is faster.
-    """
-    K = weights[0].shape[0]
-    A = X.expand(K, *X.shape[-2:]) if X.ndim == 2 else X
-    cache = _Cache([A], [], [], []) if keep else None
-    for layer, (W, b) in enumerate(zip(weights, biases, strict=True)):
-        Z = _matmul(A, W.transpose(1, 2), b)
-        if layer == len(weights) - 1:
-            return Z, cache
-        Z = Z.contiguous()
-        if torch.is_grad_enabled():
-            A = _activate_differentiable(Z, activation)
-        else:
-            A = _activate(Z, activation)
-        mask = None
-        if dropout is not None:
-            keep_p = (1 - dropout).view(K, 1, 1)
-            mask = (torch.rand(A.shape, generator=generator, dtype=A.dtype) < keep_p) / keep_p
-        if cache is not None:
-            cache.outputs.append(A)
-            cache.pre.append(Z if activation == "gelu" else None)
-            cache.masks.append(mask)
-        A = A * mask if mask is not None else A
-        if cache is not None:
-            cache.inputs.append(A)
-    raise AssertionError("unreachable")
-
-
-def _backward(
-    weights: list[torch.Tensor], cache: _Cache, d_out: torch.Tensor, activation: str
-) -> list[torch.Tensor]:
-    """Return the gradients ``[dW1, db1, dW2, db2, ...]`` given d_out = dLoss/dOutputs."""
-    grads: list[torch.Tensor] = []
-    dZ = d_out
-    for layer in range(len(weights) - 1, -1, -1):
-        grads[:0] = [_matmul(dZ.transpose(1, 2), cache.inputs[layer]), dZ.sum(1)]
-        if layer == 0:
-            break
-        dA = _matmul(dZ, weights[layer]).contiguous()
-        if cache.masks[layer - 1] is not None:
-            dA = dA * cache.masks[layer - 1]
-        dZ = _activation_backward(dA, cache.outputs[layer - 1], cache.pre[layer - 1], activation)
-    return grads
-
-
 def hidden_activations(stack: StackedMLP, X: torch.Tensor) -> list[torch.Tensor]:
     """Return each hidden layer's post-activations, a list of ``(K, n, width)`` tensors.
 
@@ -438,54 +296,11 @@ def hidden_activations(stack: StackedMLP, X: torch.Tensor) -> list[torch.Tensor]
     """
     X = _check_inputs("X", X, stack)
     with torch.no_grad():
-        _, cache = _forward(stack.weights, stack.biases, X, stack.activation, keep=True)
+        _, cache = ops.forward(stack.weights, stack.biases, X, stack.activation, keep=True)
     return cache.outputs
 
 
-# ------------------------------------------------------------------------------ losses
-
-
-def _loss_head(
-    out: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None, loss: str
-) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
-    """Return each model's loss ``(K,)``, accuracy ``(K,)`` (None for mse) and dLoss/dout.
-
-    out ``(K, m, C)``; target int ``(K, m)`` or float ``(K, m, C)``; weight ``(K, m)``, each
-    row summing to 1 (None: the plain mean over the m rows). Per model the loss is the
-    weighted mean of the per-example losses, as ``F.cross_entropy``/``F.mse_loss`` compute it.
-    """
-    if loss == "cross_entropy":
-        per_example, correct, grad = _cross_entropy(out, target)
-    else:
-        diff = out - target
-        per_example, correct, grad = diff.square().mean(-1), None, diff.mul_(2.0 / out.shape[-1])
-    if weight is None:  # the plain mean over the m rows
-        acc = None if correct is None else correct.mean(1)
-        return per_example.mean(1), acc, grad.div_(out.shape[1])
-    acc = None if correct is None else (correct * weight).sum(1)
-    return (per_example * weight).sum(1), acc, grad.mul_(weight.unsqueeze(-1))
-
-
-def _cross_entropy(
-    out: torch.Tensor, target: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Per-example cross-entropy ``(K, m)``, correctness ``(K, m)`` and dLoss/dout.
-
-    Works with the classes along dim 1, ``(K, C, m)``: for a few classes, reductions over
-    dim 1 measured 5-30× faster than over the last dim (and ``_matmul`` produces that layout).
-    """
-    logits = out.transpose(1, 2)
-    logp = torch.log_softmax(logits, dim=1)
-    index = target.unsqueeze(1)
-    per_example = -logp.gather(1, index).squeeze(1)
-    grad = logp.exp_().scatter_add_(1, index, logp.new_full(index.shape, -1.0))  # p - onehot
-    top = logits.amax(1, keepdim=True)
-    hit = logits.gather(1, index) == top
-    # argmax picks the first of tied maxima: a tie with an earlier class is a miss.
-    classes = torch.arange(logits.shape[1]).view(1, -1, 1)
-    earlier_tie = ((logits == top) & (classes < index)).any(1, keepdim=True)
-    correct = (hit & ~earlier_tie).squeeze(1).to(out.dtype)
-    return per_example, correct, grad.transpose(1, 2)
+# --------------------------------------------------------------------------- evaluation
 
 
 def _loss_values(
@@ -493,7 +308,7 @@ def _loss_values(
 ) -> torch.Tensor:
     """Each model's (weighted) mean loss ``(K,)``, differentiable with respect to ``params``
     (``[W1, b1, W2, b2, ...]``); for autograd users such as ``nnlab.curvature``."""
-    out, _ = _forward(list(params[0::2]), list(params[1::2]), data.X, activation)
+    out, _ = ops.forward(list(params[0::2]), list(params[1::2]), data.X, activation)
     K, n, C = out.shape
     target = data.targets(K)
     if loss == "cross_entropy":
@@ -501,16 +316,8 @@ def _loss_values(
         per_example = flat.view(K, n)
     else:
         per_example = (out - target).square().mean(-1)
-    weight = _normalise(data.weight)
+    weight = ops.normalise(data.weight)
     return per_example.mean(1) if weight is None else (per_example * weight).sum(1)
-
-
-def _normalise(weight: torch.Tensor | None) -> torch.Tensor | None:
-    """Scale each model's sample weights ``(K, m)`` to sum to 1 (all-zero rows stay 0)."""
-    if weight is None:
-        return None
-    total = weight.sum(1, keepdim=True)
-    return weight / torch.where(total > 0, total, torch.ones_like(total))
 
 
 def evaluate_stack(
@@ -571,8 +378,10 @@ def _evaluate(
     for models in _chunks(stack.K, chunk):
         part = data.rows(models, None)
         W, b = [w[models] for w in stack.weights], [c[models] for c in stack.biases]
-        out, _ = _forward(W, b, part.X, stack.activation)
-        value, acc, _ = _loss_head(out, part.targets(out.shape[0]), _normalise(part.weight), loss)
+        out, _ = ops.forward(W, b, part.X, stack.activation)
+        value, acc, _ = ops.loss_head(
+            out, part.targets(out.shape[0]), ops.normalise(part.weight), loss
+        )
         losses.append(value)
         accs.append(acc)
     return torch.cat(losses), (torch.cat(accs) if loss == "cross_entropy" else None)
@@ -787,7 +596,7 @@ def _step(
     for models in _chunks(stack.K, s.chunk):
         part = data.rows(models, idx)
         W, b = [w[models] for w in stack.weights], [c[models] for c in stack.biases]
-        out, cache = _forward(
+        out, cache = ops.forward(
             W,
             b,
             part.X,
@@ -797,9 +606,9 @@ def _step(
             generator=gen,
         )
         K = out.shape[0]
-        value, acc, d_out = _loss_head(out, part.targets(K), _normalise(part.weight), s.loss)
+        value, acc, d_out = ops.loss_head(out, part.targets(K), ops.normalise(part.weight), s.loss)
         alive[models] &= torch.isfinite(value)
-        grads = _backward(W, cache, d_out, stack.activation)
+        grads = ops.backward(W, cache, d_out, stack.activation)
         frozen = None if alive[models].all() else ~alive[models]
         bufs = None if buffers is None else [t[models] for t in buffers]
         _sgd_update([*_interleave(W, b)], grads, bufs, lr[models], s, models, frozen)
@@ -1020,7 +829,7 @@ def train_batched(
     threads = (
         torch.get_num_threads() if threads is None else check_int("threads", threads, minimum=1)
     )
-    _reuse_freed_memory()
+    ops.reuse_freed_memory()
     show = progress_enabled() if progress is None else bool(progress)
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
@@ -1072,29 +881,3 @@ def _train_loop(
         if not alive.any():
             break
     return rec.history()
-
-
-# ------------------------------------------------------------------------ memory reuse
-
-_MALLOC_TUNED = False
-
-
-def _reuse_freed_memory() -> None:
-    """Ask glibc's malloc to keep freed memory for reuse (Linux only; once per process).
-
-    By default glibc hands large freed blocks back to the operating system, and the next
-    step's tensors then page-fault on fresh memory; on this course's virtual machine that
-    was up to half the step time. Blocks up to 32 MB now come from a heap that keeps up to
-    256 MB of freed memory. The peak memory of a run does not change.
-    """
-    global _MALLOC_TUNED
-    if _MALLOC_TUNED or not sys.platform.startswith("linux"):
-        return
-    _MALLOC_TUNED = True
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc (e.g. musl): nothing to tune
-        return
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    libc.mallopt(m_mmap_threshold, 32 * 2**20)
-    libc.mallopt(m_trim_threshold, 256 * 2**20)
