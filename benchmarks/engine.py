@@ -14,7 +14,8 @@ table of widths, model counts and threads behind the advice in ``nnlab/batched.p
     same). Each contender runs with its best thread count (1 or 2). Target: ≥ 10× (lean).
 (b) Digits-sized nets 64-h-h-10 on n = 1,200 digits, full batch: the engine's rate in
     floating-point operations per second against the machine's large-matmul rate, measured
-    in the same run (``torch.mm`` of two 2048×2048 float32 matrices, best of 10). Target: ≥ 0.5.
+    in the same run (``torch.mm`` of two 2048×2048 float32 matrices on all threads, best of
+    10, before and after). The engine runs with its best thread count (1 or 2). Target: ≥ 0.5.
 
 FLOPs counted: matrix products only (element-wise work is not counted, but its time is).
 Per model and full-batch step: forward ``2·n·Σ in·out``; weight gradients the same; input
@@ -140,7 +141,7 @@ def toy_times(K: int = 64, n: int = 300, epochs: int = 50, repeats: int = 5) -> 
     return result
 
 
-def digits_epoch_time(h: int, K: int, epochs: int = 6, runs: int = 3) -> float:
+def digits_epoch_time(h: int, K: int, epochs: int = 6, runs: int = 4) -> float:
     """Best epoch time (s) of the engine on K nets 64-h-h-10, full batch, 1,200 digits."""
     X, y = nnlab.load_digits()
     X, y = X[:1200], y[:1200]
@@ -161,13 +162,16 @@ def digits_epoch_time(h: int, K: int, epochs: int = 6, runs: int = 3) -> float:
     return best
 
 
-def digits_rates(configs: list[tuple[int, int]], threads: int) -> dict:
-    """{(h, K): (FLOP/s, seconds per epoch)} with ``threads`` threads."""
-    set_threads(threads)
-    out = {}
-    for h, K in configs:
-        seconds = digits_epoch_time(h, K)
-        out[(h, K)] = (step_flops([64, h, h, 10], 1200, K) / seconds, seconds)
+def digits_rates(configs: list[tuple[int, int]], threads: tuple[int, ...]) -> dict:
+    """{(h, K): (FLOP/s, seconds per epoch, threads)}, the best over the thread counts."""
+    out: dict[tuple[int, int], tuple[float, float, int]] = {}
+    for t in threads:
+        set_threads(t)
+        for h, K in configs:
+            seconds = digits_epoch_time(h, K)
+            rate = step_flops([64, h, h, 10], 1200, K) / seconds
+            if (h, K) not in out or rate > out[(h, K)][0]:
+                out[(h, K)] = (rate, seconds, t)
     return out
 
 
@@ -177,8 +181,8 @@ def measure(quick: bool = False) -> dict:
     load_before = os.getloadavg()[0]
     peak = matmul_rate()
     toy = toy_times(repeats=3 if quick else 5)
+    digits = digits_rates([(64, 32), (128, 24), (256, 16)], (1, threads))
     set_threads(threads)
-    digits = digits_rates([(64, 32), (128, 24), (256, 16)], threads)
     peak = max(peak, matmul_rate())  # measured before and after; the better one counts
     return {
         "peak": peak,
@@ -205,10 +209,11 @@ def print_report(result: dict) -> None:
         print(f"| {name} | {seconds:.3f} | {threads} | {seconds / engine:.1f}x |")
     print()
     print("(b) digits nets 64-h-h-10, n = 1,200, full batch, best epoch")
-    print("| h | K | ms per epoch | GFLOP/s | fraction of matmul rate |")
-    print("|---|---|---|---|---|")
-    for (h, K), (rate, seconds) in digits.items():
-        print(f"| {h} | {K} | {seconds * 1e3:.1f} | {rate / 1e9:.0f} | {rate / peak:.2f} |")
+    print("| h | K | threads | ms per epoch | GFLOP/s | fraction of matmul rate |")
+    print("|---|---|---|---|---|---|")
+    for (h, K), (rate, seconds, t) in digits.items():
+        row = f"| {h} | {K} | {t} | {seconds * 1e3:.1f} | {rate / 1e9:.0f} |"
+        print(f"{row} {rate / peak:.2f} |")
 
 
 def sweep() -> None:
@@ -220,7 +225,7 @@ def sweep() -> None:
     for threads in (1, 2):
         set_threads(threads)
         peak = matmul_rate()
-        for (h, K), (rate, seconds) in digits_rates(configs, threads).items():
+        for (h, K), (rate, seconds, _) in digits_rates(configs, (threads,)).items():
             row = f"| {h} | {K} | {threads} | {seconds * 1e3:.1f} | {rate / 1e9:.0f} |"
             print(f"{row} {rate / peak:.2f} |")
 

@@ -388,6 +388,9 @@ def _evaluate(
 
 
 def _chunks(K: int, size: int) -> list[slice]:
+    """Slices of at most ``size`` models covering all K, as equal in size as possible."""
+    count = -(-K // size)
+    size = -(-K // count)
     return [slice(start, min(start + size, K)) for start in range(0, K, size)]
 
 
