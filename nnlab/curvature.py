@@ -1,0 +1,185 @@
+"""Sharpness: the top eigenvalue of a loss's Hessian, by power iteration on Hessian-vector
+products. Introduced in notebook 04 (learning-rate effects).
+
+Gradient descent with learning rate lr is stable along a direction of curvature λ only when
+lr < 2/λ, so the largest eigenvalue λ_max of the Hessian (the *sharpness*) decides the
+largest stable rate; under full-batch gradient descent it rises to about 2/lr and hovers
+there (the edge of stability, Cohen et al. 2021, arXiv 2103.00065).
+
+The Hessian is never formed. Power iteration needs only products H·v, which autograd gives
+by differentiating the gradient a second time ("double backward"): H·v = ∇(∇L · v). Each
+product costs about two gradient evaluations.
+
+- ``power_iteration(hvp, v0)``: the core, for any symmetric linear map.
+- ``top_hessian_eigenvalue(fn, theta)``: for a plain function of a parameter vector.
+- ``sharpness(model, X, y)``: for an ``nn.Module`` and a loss on data.
+- ``stack_sharpness(stack, X, y)``: for every model of a ``nnlab.batched.StackedMLP`` at once.
+
+Power iteration converges to the eigenvalue of largest *magnitude*. When that one is
+negative (a saddle), a second run on H − λI finds the largest one; so the value returned is
+always the largest (most positive) eigenvalue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import torch
+from torch import nn
+
+from ._validate import check_choice, check_float, check_int, check_tensor
+from .batched import StackedMLP, _check_data, _loss_values
+from .config import base_seed
+from .training import LOSSES, _check_xy, _loss_fn
+
+Hvp = Callable[[torch.Tensor], torch.Tensor]
+
+
+def power_iteration(
+    hvp: Hvp, v0: torch.Tensor, iters: int = 200, tol: float = 1e-4
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return ``(eigenvalue, eigenvector)`` of largest magnitude of the map ``v -> hvp(v)``.
+
+    Works on a batch of independent problems: v0 is ``(K, p)`` (K vectors of p numbers;
+    ``hvp`` must map each row with its own matrix) and the result is ``(K,)``, ``(K, p)``.
+    Stops after ``iters`` products, or once every row's relative residual
+    ``‖Hv − λv‖ / |λ|`` is below ``tol`` (the eigenvalue's relative error is then about
+    tol² times |λ| / gap, far smaller).
+    """
+    if not callable(hvp):
+        raise TypeError(f"hvp must be callable, v -> H v; got {type(hvp).__name__}")
+    iters = check_int("iters", iters, minimum=1)
+    tol = check_float("tol", tol, positive=True)
+    check_tensor("v0", v0, ndim=2, floating=True)
+    v = v0 / v0.norm(dim=1, keepdim=True)
+    tiny = torch.finfo(v.dtype).tiny
+    for _ in range(iters):
+        w = hvp(v)
+        value = (v * w).sum(dim=1)
+        residual = (w - value.unsqueeze(1) * v).norm(dim=1)
+        v = w / w.norm(dim=1, keepdim=True).clamp_min(tiny)
+        if (residual <= tol * value.abs()).all() or not w.any():
+            break
+    return value, v
+
+
+def _largest_eigenvalue(hvp: Hvp, v0: torch.Tensor, iters: int, tol: float) -> torch.Tensor:
+    """The largest (most positive) eigenvalue per row: shift by λ when λ came out negative."""
+    value, _ = power_iteration(hvp, v0, iters, tol)
+    shift = value.clamp_max(0.0).detach()
+    if (shift == 0).all():
+        return value
+    shifted, _ = power_iteration(lambda v: hvp(v) - shift.unsqueeze(1) * v, v0, iters, tol)
+    return torch.where(shift < 0, shifted + shift, value)
+
+
+def _start_vector(K: int, p: int, dtype: torch.dtype, seed: int | None) -> torch.Tensor:
+    seed = base_seed() if seed is None else check_int("seed", seed, minimum=0)
+    return torch.randn(K, p, generator=torch.Generator().manual_seed(seed), dtype=dtype)
+
+
+def _gradient_hvp(loss: torch.Tensor, params: Sequence[torch.Tensor]) -> Hvp:
+    """Return v -> H v for the Hessian of ``loss`` w.r.t. ``params``, v a flat ``(1, p)``."""
+    grads = torch.autograd.grad(loss, params, create_graph=True)
+    flat_grad = torch.cat([g.reshape(-1) for g in grads])
+
+    def hvp(v: torch.Tensor) -> torch.Tensor:
+        parts = torch.autograd.grad(flat_grad, params, grad_outputs=v[0], retain_graph=True)
+        return torch.cat([h.reshape(-1) for h in parts]).detach().unsqueeze(0)
+
+    return hvp
+
+
+def top_hessian_eigenvalue(
+    fn: Callable[[torch.Tensor], torch.Tensor],
+    theta: torch.Tensor,
+    iters: int = 200,
+    tol: float = 1e-4,
+    seed: int | None = None,
+) -> float:
+    """Return the largest eigenvalue of the Hessian of ``fn`` at ``theta``.
+
+    ``fn`` maps a parameter vector ``theta`` ``(p,)`` to a scalar tensor, differentiably.
+    Example: for ``fn(t) = 0.5 * t @ A @ t`` it is the largest eigenvalue of A.
+    ``seed`` seeds the random start vector (default ``NNLAB_SEED``).
+    """
+    if not callable(fn):
+        raise TypeError(f"fn must be callable; got {type(fn).__name__}")
+    check_tensor("theta", theta, ndim=1, floating=True)
+    point = theta.detach().clone().requires_grad_(True)
+    with torch.enable_grad():
+        value = fn(point)
+        if not isinstance(value, torch.Tensor) or value.numel() != 1:
+            raise ValueError("fn(theta) must return a scalar tensor")
+        hvp = _gradient_hvp(value.reshape(()), [point])
+        v0 = _start_vector(1, len(theta), theta.dtype, seed)
+        return float(_largest_eigenvalue(hvp, v0, iters, tol)[0])
+
+
+def sharpness(
+    model: nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    loss: str = "cross_entropy",
+    iters: int = 200,
+    tol: float = 1e-4,
+    seed: int | None = None,
+) -> float:
+    """Return the top eigenvalue of the Hessian of the mean loss of ``model`` on ``(X, y)``
+    with respect to all its trainable parameters.
+
+    X ``(n, d)``; y int64 ``(n,)`` labels for ``"cross_entropy"`` or float ``(n, k)`` for
+    ``"mse"`` (the losses of ``nnlab.train``). The model is evaluated in eval mode and left
+    as it was.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+    check_choice("loss", loss, LOSSES)
+    _check_xy(X, y, loss)
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        raise ValueError("model has no trainable parameters")
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.enable_grad():
+            hvp = _gradient_hvp(_loss_fn(loss)(model(X), y), params)
+            v0 = _start_vector(1, sum(p.numel() for p in params), params[0].dtype, seed)
+            return float(_largest_eigenvalue(hvp, v0, iters, tol)[0])
+    finally:
+        model.train(was_training)
+
+
+def stack_sharpness(
+    stack: StackedMLP,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    loss: str = "cross_entropy",
+    sample_weight: torch.Tensor | None = None,
+    iters: int = 200,
+    tol: float = 1e-4,
+    seed: int | None = None,
+) -> torch.Tensor:
+    """Return the sharpness of every model of a ``StackedMLP``, a ``(K,)`` tensor.
+
+    Data shapes as in ``nnlab.batched.train_batched`` (shared or per-model X, y and sample
+    weights). The summed loss of the K models has a block-diagonal Hessian, so one
+    Hessian-vector product of the stack gives every model's own product, and the K power
+    iterations run together.
+    """
+    check_choice("loss", loss, LOSSES)
+    data = _check_data(stack, X, y, sample_weight, loss, "")
+    params = [t.detach().clone().requires_grad_(True) for t in stack.parameters()]
+    K = stack.K
+    with torch.enable_grad():
+        losses = _loss_values(params, stack.activation, data, loss)
+        grads = torch.autograd.grad(losses.sum(), params, create_graph=True)
+        flat_grad = torch.cat([g.reshape(K, -1) for g in grads], dim=1)
+        sizes = [p[0].numel() for p in params]
+
+        def hvp(v: torch.Tensor) -> torch.Tensor:
+            parts = torch.autograd.grad(flat_grad, params, grad_outputs=v, retain_graph=True)
+            return torch.cat([h.reshape(K, -1) for h in parts], dim=1).detach()
+
+        v0 = _start_vector(K, sum(sizes), stack.dtype, seed)
+        return _largest_eigenvalue(hvp, v0, iters, tol).detach()
