@@ -45,8 +45,8 @@ lab: $(STAMP)
 test: $(STAMP) lint unit notebooks-test student-check
 
 lint: $(STAMP)
-	$(BIN)/ruff check nnlab tests tools notebooks
-	$(BIN)/ruff format --check nnlab tests tools notebooks
+	$(BIN)/ruff check nnlab tests tools benchmarks notebooks
+	$(BIN)/ruff format --check nnlab tests tools benchmarks notebooks
 
 unit: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m pytest tests
