@@ -69,10 +69,11 @@ notebooks-seed: $(STAMP)
 
 ## make seeds [SEEDS="1 2 3"] [NOTEBOOKS=...]: run the notebooks under each seed (asserts only).
 seeds: $(STAMP)
-	@for s in $(SEEDS); do \
+	@failed=""; for s in $(SEEDS); do \
 		echo "== NNLAB_SEED=$$s"; \
-		NNLAB_SEED=$$s $(TEST_ENV) $(NBVAL) -q $(NOTEBOOKS) || exit 1; \
-	done
+		NNLAB_SEED=$$s $(TEST_ENV) $(NBVAL) -q $(NOTEBOOKS) || failed="$$failed $$s"; \
+	done; \
+	test -z "$$failed" || { echo "asserts failed under NNLAB_SEED:$$failed"; exit 1; }
 
 ## make student: student versions (solutions removed) in build/student/, to hand out.
 student: $(STAMP)
