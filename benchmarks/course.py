@@ -227,7 +227,10 @@ def main(argv: list[str] | None = None) -> int:
     text = report.render(results)
     print(text)
     args.output.write_text(text)
-    say(f"wrote {args.output}")
+    raw = ROOT / "build" / "bench-results.json"
+    raw.parent.mkdir(exist_ok=True)
+    raw.write_text(json.dumps(results, indent=1))
+    say(f"wrote {args.output} (and the raw numbers to {raw.relative_to(ROOT)})")
     problems = report.missed(results)
     for line in problems:
         say(f"BUDGET MISSED: {line}")

@@ -63,6 +63,16 @@ def missed(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _paragraphs(text: str) -> list[str]:
+    """``text``'s lines, with a blank line before each table so that Markdown renders it."""
+    lines: list[str] = []
+    for line in text.strip().splitlines():
+        if line.startswith("|") and lines and lines[-1] and not lines[-1].startswith("|"):
+            lines.append("")
+        lines.append(line)
+    return lines
+
+
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
@@ -173,7 +183,7 @@ def render(results: dict[str, Any]) -> str:
             ]
         )
     out += _table(["ratio", "value", "target", "verdict"], rows)
-    out += ["", "The engine's own report:", "", *engine["report"].strip().splitlines()]
+    out += ["", "### The engine's own report", "", *_paragraphs(engine["report"])]
 
     out += ["", "## Interactive controls", ""]
     out.append(

@@ -89,6 +89,8 @@ def test_the_report_reads_back_with_every_number_and_verdict():
     engine = tables["Batched engine"]
     assert [r["verdict"] for r in engine] == ["ok", "", "below target"]
     assert engine[0]["value"] == "18.0x"
+    text = report.render(_results())
+    assert "### The engine's own report\n\n| run | seconds |\n|---|---|\n| engine | 0.1 |" in text
     widgets_rows = tables["Interactive controls"]
     assert [(r["panel"], r["median s"], r["verdict"]) for r in widgets_rows] == [
         ("width_panel", "0.210", "ok"),

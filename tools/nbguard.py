@@ -15,7 +15,7 @@ next to ``tools.nbtiming``. For every notebook nbval runs:
 - **Offline.** Each kernel starts with ``IPYTHONDIR`` set to a temporary folder whose
   start-up file runs ``tools/safety.py``'s ``block_network()``: a cell that opens a
   connection to another machine fails with ``NetworkAccessError``. (The kernel's history
-  database goes to the same temporary folder, not to the home folder.)
+  database and connection file go to the same temporary folder, not to the home folder.)
 - **No stray files.** The files under pytest's root folder, the repository (outside
   build/, .git, .venv and caches), must be the same after the session as before; anything
   created, changed or deleted fails the session.
@@ -173,14 +173,16 @@ class NotebookGuard:
         startup.mkdir(parents=True)
         path = str(Path(safety.__file__).resolve())
         (startup / "00-nnlab-offline.py").write_text(STARTUP.format(path=path))
-        self.saved_env = os.environ.get("IPYTHONDIR")
-        os.environ["IPYTHONDIR"] = str(self.ipython_dir)
+        env = {"IPYTHONDIR": self.ipython_dir, "JUPYTER_RUNTIME_DIR": self.ipython_dir / "runtime"}
+        self.saved_env = {name: os.environ.get(name) for name in env}
+        os.environ.update({name: str(value) for name, value in env.items()})
 
     def close(self) -> None:
-        if self.saved_env is None:
-            os.environ.pop("IPYTHONDIR", None)
-        else:
-            os.environ["IPYTHONDIR"] = self.saved_env
+        for name, value in self.saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         shutil.rmtree(self.ipython_dir, ignore_errors=True)
 
     def over_budget(self) -> list[str]:
