@@ -73,9 +73,8 @@ class StepInfo:
     def __post_init__(self) -> None:
         check_int("epoch", self.epoch, minimum=1)
         check_int("step", self.step, minimum=1)
-        if isinstance(self.loss, bool) or not isinstance(
-            self.loss, Real
-        ):  # NaN allowed: divergence
+        # A NaN or infinite loss is allowed: a diverging run still reports its steps.
+        if isinstance(self.loss, bool) or not isinstance(self.loss, Real):
             raise TypeError(f"loss must be a number; got {type(self.loss).__name__}")
         _check_model(self.model)
 

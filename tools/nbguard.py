@@ -65,10 +65,10 @@ def text_outputs(outputs: list, source: str = "") -> list[tuple[str, str]]:
     """Return the comparable text of a cell's outputs: ``[(kind, text), ...]``.
 
     Streams are joined per stream name (as Jupyter shows them); images are left out (only
-    text is compared); a widget counts as ``WIDGET_PLACEHOLDER``, and when a cell shows a
-    widget, the outputs its callback sent to the widget's own output area are left out
-    (JupyterLab and ``make notebooks`` put them inside the widget; nbval, without a
-    frontend, receives them as cell outputs). The value of a cell whose last line ends with
+    text is compared); a widget counts as ``WIDGET_PLACEHOLDER``. When a cell shows a
+    widget, only the widget is compared: what its callback draws and prints goes to the
+    widget's own output area in JupyterLab and ``make notebooks``, but reaches nbval, which
+    has no frontend to capture it, as ordinary cell outputs. The value of a cell whose last line ends with
     ``;`` is left out: Jupyter hides it, but nbval runs cells without history, so the
     kernel cannot see the ``;`` (nbval issue #194).
     """
