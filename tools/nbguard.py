@@ -68,9 +68,9 @@ def text_outputs(outputs: list, source: str = "") -> list[tuple[str, str]]:
     text is compared); a widget counts as ``WIDGET_PLACEHOLDER``. When a cell shows a
     widget, only the widget is compared: what its callback draws and prints goes to the
     widget's own output area in JupyterLab and ``make notebooks``, but reaches nbval, which
-    has no frontend to capture it, as ordinary cell outputs. The value of a cell whose last line ends with
-    ``;`` is left out: Jupyter hides it, but nbval runs cells without history, so the
-    kernel cannot see the ``;`` (nbval issue #194).
+    has no frontend to capture it, as ordinary cell outputs. The value of a cell whose last
+    line ends with ``;`` is left out: Jupyter hides it, but nbval runs cells without
+    history, so the kernel cannot see the ``;`` (nbval issue #194).
     """
     shows_widget = any(_is_widget(o.get("data", {})) for o in outputs)
     quiet = bool(source) and DisplayHook.semicolon_at_end_of_expression(source)
