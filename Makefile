@@ -20,9 +20,15 @@ GRADE_ENV := NNLAB_MODE=fast NNLAB_PROGRESS=0 OMP_WAIT_POLICY=PASSIVE
 SUBMISSIONS ?=
 TOOLS_STAMP := $(VENV)/.nnlab-teach-tools-installed
 CHROMIUM ?= /usr/bin/chromium
+# make test runs every notebook again under OTHER_SEED: claims must hold under any seed.
+OTHER_SEED ?= 1
+SEEDS ?= 1 2 3
+NBVAL := $(BIN)/python -m pytest -p tools.nbtiming -p tools.nbguard --nbval-lax --nbval-current-env \
+	-o testpaths=
 
-.PHONY: lab test setup lint unit notebooks-test student student-check notebooks clean-notebooks \
-	clean handout grade guide-times teach-tools chromium test-browser binder-check
+.PHONY: lab test setup lint unit notebooks-test notebooks-seed seeds student student-check notebooks \
+	clean-notebooks clean handout grade guide-times teach-tools chromium test-browser binder-check \
+	bench
 
 setup: $(STAMP)
 
@@ -42,7 +48,7 @@ lab: $(STAMP)
 	cd notebooks && ../$(BIN)/jupyter lab 00_introduction.ipynb $(ROOT_FLAG) $(LAB_FLAGS)
 
 ## make test: set everything up, then lint, unit tests and every notebook under nbval.
-test: $(STAMP) lint unit notebooks-test student-check
+test: $(STAMP) lint unit notebooks-test notebooks-seed student-check
 
 lint: $(STAMP)
 	$(BIN)/ruff check nnlab tests tools benchmarks notebooks
@@ -51,10 +57,23 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(TEST_ENV) $(BIN)/python -m pytest tests
 
-# One fresh kernel per notebook, in the venv's Python; prints each notebook's run time.
+# One fresh kernel per notebook, in the venv's Python; prints each notebook's run time and
+# peak memory. With the default seed every cell's text outputs must equal the stored ones
+# (tools/nbguard.py): the stored notebook is a first run, this is a second.
 notebooks-test: $(STAMP)
-	$(TEST_ENV) $(BIN)/python -m pytest -p tools.nbtiming --nbval-lax --nbval-current-env \
-		-o testpaths= $(NOTEBOOKS)
+	$(TEST_ENV) $(NBVAL) $(NOTEBOOKS)
+
+# Every notebook once more under another seed: each assert must still hold.
+notebooks-seed: $(STAMP)
+	NNLAB_SEED=$(OTHER_SEED) $(TEST_ENV) $(NBVAL) $(NOTEBOOKS)
+
+## make seeds [SEEDS="1 2 3"] [NOTEBOOKS=...]: run the notebooks under each seed (asserts only).
+seeds: $(STAMP)
+	@failed=""; for s in $(SEEDS); do \
+		echo "== NNLAB_SEED=$$s"; \
+		NNLAB_SEED=$$s $(TEST_ENV) $(NBVAL) -q $(NOTEBOOKS) || failed="$$failed $$s"; \
+	done; \
+	test -z "$$failed" || { echo "asserts failed under NNLAB_SEED:$$failed"; exit 1; }
 
 ## make student: student versions (solutions removed) in build/student/, to hand out.
 student: $(STAMP)
@@ -101,6 +120,11 @@ test-browser: $(TOOLS_STAMP) chromium
 binder-check: $(TOOLS_STAMP)
 	$(BIN)/repo2docker --no-build --debug . 2>&1 | grep -E "Building conda|environment.yml|postBuild"
 	$(BIN)/python -m pytest tests/test_binder.py -v
+
+## make bench: measure the notebooks (fast and full mode), nnlab's import time, the batched
+## engine and every interactive control; print and write benchmarks/RESULTS.md (minutes).
+bench: $(STAMP)
+	NNLAB_PROGRESS=0 OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m benchmarks.course
 
 ## make notebooks: re-execute every notebook in a fresh kernel and store clean outputs.
 notebooks: $(STAMP)

@@ -124,7 +124,10 @@ class StackedMLP:
                 raise TypeError(f"{name} must be a list of tensors; got {type(value).__name__}")
         self.weights, self.biases = list(self.weights), list(self.biases)
         if not self.weights or len(self.weights) != len(self.biases):
-            raise ValueError("a StackedMLP needs one bias per weight matrix and at least one layer")
+            raise ValueError(
+                "a StackedMLP needs at least one layer and as many biases as weights; got "
+                f"{len(self.weights)} weights and {len(self.biases)} biases"
+            )
         K = self.weights[0].shape[0]
         for layer, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             check_tensor(f"weights[{layer}]", W, ndim=3, floating=True, finite=False)
@@ -423,6 +426,27 @@ class BatchedHistory:
     val_acc: torch.Tensor | None
     diverged_at: torch.Tensor
     extra: dict[str, torch.Tensor] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_tensor("train_loss", self.train_loss, ndim=2, floating=True, finite=False)
+        shape = tuple(self.train_loss.shape)
+        for name in ("train_acc", "val_loss", "val_acc"):
+            value = getattr(self, name)
+            if value is not None:
+                check_tensor(name, value, ndim=2, floating=True, finite=False)
+                if tuple(value.shape) != shape:
+                    raise ValueError(
+                        f"{name} has shape {tuple(value.shape)}; train_loss has {shape} "
+                        "(models, epochs)"
+                    )
+        check_tensor("diverged_at", self.diverged_at, ndim=1, integer=True)
+        if len(self.diverged_at) != shape[0]:
+            raise ValueError(
+                f"diverged_at must have one entry per model ({shape[0]}); "
+                f"got {len(self.diverged_at)}"
+            )
+        if not isinstance(self.extra, dict):
+            raise TypeError(f"extra must be a dict of tensors; got {type(self.extra).__name__}")
 
     @property
     def K(self) -> int:

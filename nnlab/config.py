@@ -20,7 +20,7 @@ from typing import TypeVar
 import numpy as np
 import torch
 
-from ._validate import check_choice, check_int
+from ._validate import check_int
 
 DEFAULT_SEED = 0
 MODES = ("fast", "full")
@@ -88,8 +88,11 @@ def device(prefer: str | None = None) -> torch.device:
     ``prefer`` is ``"cpu"`` or ``"cuda"``; when None, ``NNLAB_DEVICE`` decides (default cpu).
     Asking for CUDA on a machine without it falls back to the CPU.
     """
+    source = "prefer" if prefer is not None else "NNLAB_DEVICE"
     choice = prefer if prefer is not None else os.environ.get("NNLAB_DEVICE", "cpu")
-    check_choice("device", choice, ("cpu", "cuda"))
+    if choice not in ("cpu", "cuda"):
+        error = ValueError if isinstance(choice, str) else TypeError
+        raise error(f"{source} must be 'cpu' or 'cuda'; got {choice!r}")
     if choice == "cuda" and torch.cuda.is_available():
         return torch.device("cuda")
     return torch.device("cpu")

@@ -32,6 +32,10 @@ def binder_url(notebook: str = "notebooks/00_introduction.ipynb", ref: str = "HE
         raise ValueError(
             f"notebook must be a repo-relative path to an .ipynb file; got {notebook!r}"
         )
+    if not isinstance(ref, str):
+        raise TypeError(f"ref must be a git branch, tag or commit (a string); got {ref!r}")
+    if not re.fullmatch(r"[\w.-]+(/[\w.-]+)*", ref):
+        raise ValueError(f"ref must be a git branch, tag or commit such as 'main'; got {ref!r}")
     match = re.fullmatch(r"https://github\.com/([^/]+)/([^/]+)", repository_url())
     if match is None:
         raise ValueError(f"the repository URL must be a GitHub URL; got {repository_url()!r}")

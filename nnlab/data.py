@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,10 @@ def load_digits(path: str | Path | None = None) -> tuple[torch.Tensor, torch.Ten
     corrupted file raises ``DataFileError`` naming the file. ``path`` overrides the file
     (it must hold the same bytes).
     """
+    if path is not None and not isinstance(path, str | os.PathLike):
+        raise TypeError(
+            f"path must be a file path (str or pathlib.Path); got {type(path).__name__}"
+        )
     file = Path(path) if path is not None else DIGITS_FILE
     if not file.is_file():
         raise DataFileError(

@@ -18,7 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 
-from ._validate import check_float
+from ._validate import check_float, check_int
 from .plotting import DIVERGING_CMAP
 
 MAX_EDGES = 5000  # beyond this a diagram is a grey smear; plot a summary instead
@@ -80,6 +80,11 @@ def layer_sizes(weights: Sequence[object]) -> list[int]:
 def node_positions(sizes: Sequence[int]) -> list[np.ndarray]:
     """Return, per layer, an ``(n_units, 2)`` array of (x, y) positions: layer ``i`` at
     x = i, its units evenly spaced one apart and centred on y = 0, top unit first."""
+    if isinstance(sizes, str | bytes) or not isinstance(sizes, Sequence | np.ndarray):
+        raise TypeError(f"sizes must be a list of layer widths; got {type(sizes).__name__}")
+    if len(sizes) == 0:
+        raise ValueError("sizes must hold at least one layer width")
+    sizes = [check_int("sizes", n, minimum=1) for n in sizes]
     return [
         np.column_stack([np.full(n, float(i)), (n - 1) / 2 - np.arange(n, dtype=float)])
         for i, n in enumerate(sizes)
@@ -152,6 +157,8 @@ def plot_network(
     )
     if ax is None:
         _, ax = plt.subplots(figsize=(4.2, 3.4), layout="constrained")
+    elif not isinstance(ax, Axes):
+        raise TypeError(f"ax must be matplotlib Axes or None; got {type(ax).__name__}")
     ax.add_collection(lines)
     xy = np.concatenate(positions)
     ax.scatter(xy[:, 0], xy[:, 1], s=90, c="white", edgecolors="black", linewidths=1.0, zorder=2)

@@ -61,6 +61,8 @@ def has_unit(label: str) -> bool:
 
 def figure_name(fig: Figure) -> str:
     """Return a short name for ``fig``: its suptitle, else its first axes title, else its label."""
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure; got {type(fig).__name__}")
     suptitle = fig.get_suptitle().strip()
     if suptitle:
         return suptitle

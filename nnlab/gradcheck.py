@@ -129,6 +129,7 @@ def numerical_gradient(func: Callable[..., Any], x: ArrayLike, eps: float = 1e-5
 
     The one-input form of ``numerical_gradients``: returns a float64 array of ``x``'s shape.
     """
+    _check_array("x", x)
     return numerical_gradients(func, [x], eps=eps)[0]
 
 
@@ -144,6 +145,17 @@ class Comparison:
     shape: tuple[int, ...]
     max_abs: float
     max_rel: float
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise TypeError(f"name must be a string; got {type(self.name).__name__}")
+        shape_ok = isinstance(self.shape, tuple) and all(
+            isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in self.shape
+        )
+        if not shape_ok:
+            raise TypeError(f"shape must be a tuple of sizes, e.g. (3, 2); got {self.shape!r}")
+        check_float("max_abs", self.max_abs, nonnegative=True)
+        check_float("max_rel", self.max_rel, nonnegative=True)
 
     def close(self, rtol: float = 1e-6, atol: float = 1e-8) -> bool:
         """True when the largest relative difference is below ``rtol`` or the largest

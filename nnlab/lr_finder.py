@@ -33,7 +33,7 @@ import torch
 from matplotlib.axes import Axes
 from torch import nn
 
-from ._validate import check_choice, check_float, check_int
+from ._validate import check_choice, check_float, check_int, check_tensor
 from .config import base_seed
 from .plotting import COLORS
 from .training import LOSSES, _check_xy, _loss_fn
@@ -61,6 +61,20 @@ class LRRangeResult:
     steepest_lr: float
     suggested_lr: float
     loss: str = "cross_entropy"
+
+    def __post_init__(self) -> None:
+        for name in ("lrs", "losses", "raw_losses"):  # losses may be NaN or infinite
+            check_tensor(name, getattr(self, name), ndim=1, floating=True, finite=False)
+        for name in ("losses", "raw_losses"):
+            if len(getattr(self, name)) != len(self.lrs):
+                raise ValueError(f"{name} must have one entry per rate in lrs ({len(self.lrs)})")
+        if not isinstance(self.diverged, bool):
+            raise TypeError(f"diverged must be True or False; got {self.diverged!r}")
+        if self.stop_lr is not None:
+            check_float("stop_lr", self.stop_lr, positive=True)
+        for name in ("min_lr", "steepest_lr", "suggested_lr"):
+            check_float(name, getattr(self, name), positive=True)
+        check_choice("loss", self.loss, LOSSES)
 
 
 def lr_schedule_exponential(lr_start: float, lr_end: float, steps: int) -> torch.Tensor:
@@ -204,6 +218,8 @@ def plot_lr_range(
         raise TypeError(f"result must be an LRRangeResult; got {type(result).__name__}")
     if ax is None:
         _, ax = plt.subplots(figsize=(5.0, 3.4), layout="constrained")
+    elif not isinstance(ax, Axes):
+        raise TypeError(f"ax must be matplotlib Axes or None; got {type(ax).__name__}")
     finite = torch.isfinite(result.losses)
     ax.plot(result.lrs[finite], result.losses[finite], color=COLORS["blue"], label="smoothed loss")
     ax.axvline(result.min_lr, color=COLORS["vermillion"], ls=":", label="minimum")

@@ -85,6 +85,8 @@ class MLP(nn.Sequential):
         sizes = [check_int("sizes", s, minimum=1) for s in sizes]
         check_choice("activation", activation, ACTIVATIONS)
         check_choice("init", init, INITS)
+        if not isinstance(bias, bool):
+            raise TypeError(f"bias must be True or False; got {bias!r}")
         layers: OrderedDict[str, nn.Module] = OrderedDict()
         n_hidden = len(sizes) - 2
         for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True), start=1):

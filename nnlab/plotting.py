@@ -66,6 +66,8 @@ def use_style() -> None:
 
 def _axes(ax: Axes | None, ncols: int = 1) -> Axes | list[Axes]:
     if ax is not None:
+        if not isinstance(ax, Axes):
+            raise TypeError(f"ax must be matplotlib Axes or None; got {type(ax).__name__}")
         return ax
     fig, axes = plt.subplots(1, ncols, figsize=(4.2 * ncols, 3.4), layout="constrained")
     return axes
@@ -115,6 +117,8 @@ def plot_decision_boundary(
 
     ``X`` float ``(n, 2)``, ``y`` int64 ``(n,)``; ``resolution`` grid points per side.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
     check_tensor("X", X, ndim=2, floating=True)
     if X.shape[1] != 2:
         raise ValueError(f"X must have 2 columns for a decision boundary; got {X.shape[1]}")

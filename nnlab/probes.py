@@ -476,6 +476,11 @@ def reinit_dead_units(
     X = _check_x(X)
     if generator is not None and not isinstance(generator, torch.Generator):
         raise TypeError(f"generator must be a torch.Generator; got {type(generator).__name__}")
+    if pairs is not None and not isinstance(pairs, dict):
+        raise TypeError(
+            "pairs must be a dict {activation: (fan_in_linear, fan_out_linear)}; "
+            f"got {type(pairs).__name__}"
+        )
     dead = dead_units(model, X, threshold)
     if layers is not None:
         if isinstance(layers, str) or not all(isinstance(n, str) for n in layers):
@@ -499,7 +504,10 @@ def reinit_dead_units(
             fan_in_name, fan_out_name = _neighbouring_linears(model, name)
         fan_in, fan_out = modules.get(fan_in_name), modules.get(fan_out_name)
         if not isinstance(fan_in, nn.Linear) or not isinstance(fan_out, nn.Linear):
-            raise ValueError(f"{fan_in_name!r} and {fan_out_name!r} must name nn.Linear modules")
+            raise ValueError(
+                f"pairs[{name!r}] = ({fan_in_name!r}, {fan_out_name!r}) must name nn.Linear "
+                "modules of the model"
+            )
         if fan_in.out_features != len(mask) or fan_out.in_features != len(mask):
             raise ValueError(
                 f"layer {name!r} has {len(mask)} units but {fan_in_name!r} has "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from numbers import Real
 
 import torch
 from torch import nn
@@ -39,6 +40,14 @@ class History:
     val_loss: list[float] = field(default_factory=list)
     val_acc: list[float | None] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        for name in ("train_loss", "train_acc", "val_loss", "val_acc"):
+            value = getattr(self, name)
+            if not isinstance(value, list):
+                raise TypeError(
+                    f"{name} must be a list, one entry per epoch; got {type(value).__name__}"
+                )
+
     @property
     def epochs(self) -> int:
         """Number of epochs recorded."""
@@ -61,6 +70,20 @@ class StepInfo:
     loss: float
     model: nn.Module
 
+    def __post_init__(self) -> None:
+        check_int("epoch", self.epoch, minimum=1)
+        check_int("step", self.step, minimum=1)
+        # A NaN or infinite loss is allowed: a diverging run still reports its steps.
+        if isinstance(self.loss, bool) or not isinstance(self.loss, Real):
+            raise TypeError(f"loss must be a number; got {type(self.loss).__name__}")
+        _check_model(self.model)
+
+
+def _check_model(model: object) -> nn.Module:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+    return model
+
 
 def _loss_fn(name: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     return nn.functional.cross_entropy if name == "cross_entropy" else nn.functional.mse_loss
@@ -74,6 +97,7 @@ def evaluate(
 
     X is ``(n, d)``; y is int64 ``(n,)`` for cross-entropy, float ``(n, k)`` for mse.
     """
+    _check_model(model)
     check_choice("loss", loss, LOSSES)
     _check_xy(X, y, loss)
     was_training = model.training
@@ -129,8 +153,7 @@ def train(
     - ``callback(info: StepInfo)`` runs after every update.
     - ``progress`` shows a ``tqdm`` bar over epochs (default: on unless NNLAB_PROGRESS=0).
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+    _check_model(model)
     check_choice("loss", loss, LOSSES)
     check_choice("optimizer", optimizer, OPTIMIZERS)
     _check_xy(X, y, loss)

@@ -68,5 +68,5 @@ def test_device_is_cpu_unless_cuda_is_asked_for_and_present(monkeypatch):
     assert nnlab.device("cuda").type == expected
     monkeypatch.setenv("NNLAB_DEVICE", "cuda")
     assert nnlab.device().type == expected
-    with pytest.raises(ValueError, match="device"):
+    with pytest.raises(ValueError, match="prefer must be 'cpu' or 'cuda'"):
         nnlab.device("tpu")

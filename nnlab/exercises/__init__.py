@@ -30,12 +30,19 @@ class CheckFailed(AssertionError):
 
 def passed(message: str) -> None:
     """Print the line a passing check shows."""
+    _check_message(message)
     print(f"\u2705 Passed: {message}")
 
 
 def fail(message: str) -> None:
     """Raise ``CheckFailed`` with ``message``."""
+    _check_message(message)
     raise CheckFailed(message)
+
+
+def _check_message(message: object) -> None:
+    if not isinstance(message, str):
+        raise TypeError(f"message must be a string (the line the learner sees); got {message!r}")
 
 
 def call_learner(func: Callable[..., Any], *args: Any, name: str | None = None) -> Any:
