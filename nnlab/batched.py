@@ -665,60 +665,87 @@ def _lr_at(s: _Settings, step: int) -> torch.Tensor:
 
 
 class _Recorder:
-    """Collects every epoch's metrics; builds the history, with NaN for diverged models."""
+    """Collects every epoch's metrics; builds the history, with NaN for diverged models.
+
+    Metrics are written into tables allocated once, ``(K, epochs)``, never kept as one small
+    tensor per epoch: thousands of small long-lived allocations interleaved with each step's
+    large temporary buffers fragment glibc's heap, and the process then grew by about the
+    size of one step's buffers every epoch (measured: +0.9 MB per epoch for 18 models
+    64-128-10 on 200 rows, over 1 GB after 1,200 epochs).
+    """
 
     def __init__(self, K: int, epochs: int, loss: str) -> None:
         self.K, self.epochs, self.ce = K, epochs, loss == "cross_entropy"
-        self.rows: dict[str, list[torch.Tensor]] = {
-            "train_loss": [],
-            "train_acc": [],
-            "val_loss": [],
-            "val_acc": [],
-        }
+        self.tables: dict[str, torch.Tensor] = {}  # name -> (K, epochs, ...), made on first use
+        self.counts: dict[str, int] = {}  # name -> epochs written so far
         self.healthy = torch.ones(K, dtype=torch.bool)  # finite loss so far, at epoch 0
-        self.health: list[torch.Tensor] = []  # (K,) per epoch: finite loss so far
-        self.extra: dict[str, list[torch.Tensor]] = {}
+        self.health = torch.ones(K, epochs, dtype=torch.bool)  # per epoch: finite loss so far
+        self.health_count = 0
+        self.extra_names: list[str] = []
+
+    def _put(self, name: str, value: torch.Tensor) -> None:
+        """Write ``value`` ``(K, ...)`` as the next epoch of table ``name``."""
+        table = self.tables.get(name)
+        if table is None:
+            shape = (self.K, self.epochs, *value.shape[1:])
+            table = self.tables[name] = torch.full(shape, math.nan, dtype=value.dtype)
+            self.counts[name] = 0
+        if tuple(value.shape[1:]) != tuple(table.shape[2:]):
+            raise ValueError(
+                f"{name} has shape {tuple(value.shape)} this epoch and "
+                f"{(self.K, *table.shape[2:])} before: it must keep one shape"
+            )
+        table[:, self.counts[name]] = value
+        self.counts[name] += 1
 
     def train(
         self, epoch: int, loss: torch.Tensor, acc: torch.Tensor | None, alive: torch.Tensor
     ) -> None:
         """Record the training metrics of ``epoch`` (0: the initial state, health only)."""
-        self.healthy = self.healthy & alive & torch.isfinite(loss)
+        self.healthy &= alive & torch.isfinite(loss)
         if epoch == 0:
             return
-        self.health.append(self.healthy)
-        self.rows["train_loss"].append(loss)
+        self.health[:, self.health_count] = self.healthy
+        self.health_count += 1
+        self._put("train_loss", loss)
         if acc is not None:
-            self.rows["train_acc"].append(acc)
+            self._put("train_acc", acc)
 
     def val(self, loss: torch.Tensor, acc: torch.Tensor | None) -> None:
-        self.rows["val_loss"].append(loss)
+        self._put("val_loss", loss)
         if acc is not None:
-            self.rows["val_acc"].append(acc)
+            self._put("val_acc", acc)
+
+    def extra(self, name: str, value: torch.Tensor) -> None:
+        if name not in self.extra_names:
+            self.extra_names.append(name)
+        self._put(f"extra:{name}", value)
 
     def _table(self, name: str, health: torch.Tensor) -> torch.Tensor | None:
-        rows = self.rows[name]
-        if not rows:
+        table = self.tables.get(name)
+        if table is None:
             return None
-        table = torch.full((self.K, self.epochs), math.nan, dtype=rows[0].dtype)
-        done = min(len(rows), health.shape[1])
-        table[:, :done] = torch.stack(rows[:done], dim=1).where(health[:, :done], math.nan)
+        done = min(self.counts[name], health.shape[1])
+        table[:, :done] = table[:, :done].where(health[:, :done], math.nan)
+        table[:, done:] = math.nan
         return table
 
     def history(self) -> BatchedHistory:
-        health = torch.ones(self.K, self.epochs, dtype=torch.bool)
-        if self.health:
-            health[:, : len(self.health)] = torch.stack(self.health, dim=1)
-        health[:, len(self.health) :] = False  # stopped early: every model had diverged
+        health = self.health
+        health[:, self.health_count :] = False  # stopped early: every model had diverged
         first_bad = (~health).int().argmax(dim=1) + 1
         diverged_at = torch.where(health.all(dim=1), 0, first_bad)
+        extra = {}
+        for name in self.extra_names:
+            key = f"extra:{name}"
+            extra[name] = self.tables[key][:, : self.counts[key]]
         return BatchedHistory(
             train_loss=self._table("train_loss", health),
             train_acc=self._table("train_acc", health),
             val_loss=self._table("val_loss", health),
             val_acc=self._table("val_acc", health),
             diverged_at=diverged_at,
-            extra={k: torch.stack(v, dim=1) for k, v in self.extra.items()},
+            extra=extra,
         )
 
 
@@ -729,7 +756,7 @@ def _record_extras(
         value = torch.as_tensor(fn(stack)).detach()
         if value.ndim == 0 or value.shape[0] != stack.K:
             raise ValueError(f"record[{name!r}] must return a tensor with K={stack.K} rows first")
-        rec.extra.setdefault(name, []).append(value.clone())
+        rec.extra(name, value)
 
 
 def _settings(
