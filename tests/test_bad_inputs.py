@@ -41,6 +41,7 @@ from nnlab import (
     diagram,
     exercises,
     figure_audit,
+    generalization,
     gradcheck,
     hebbian,
     lr_finder,
@@ -52,7 +53,7 @@ from nnlab import (
 from nnlab import (
     widgets as nnlab_widgets,
 )
-from nnlab.exercises import CheckFailed, nb00, nb01, nb02, nb05
+from nnlab.exercises import CheckFailed, nb00, nb01, nb02, nb03, nb05
 
 BAD = (ValueError, TypeError)
 NAN = math.nan
@@ -378,6 +379,112 @@ CASES: dict[str, list[Bad]] = {
             resolution=1,
         ),
         bad(plotting.plot_decision_boundary, "ax not axes", "ax", NET2, X2, Y2, ax="left"),
+    ),
+    # nnlab.generalization
+    "nnlab.generalization.noisy_labels": names(
+        bad(generalization.noisy_labels, "float labels", "y", Y.float(), 0.2),
+        bad(generalization.noisy_labels, "negative labels", "y", Y - 1, 0.2),
+        bad(generalization.noisy_labels, "fraction above 1", "fraction", Y, 1.5),
+        bad(generalization.noisy_labels, "NaN fraction", "fraction", Y, NAN),
+        bad(generalization.noisy_labels, "too few classes", "num_classes", Y, 0.2, num_classes=2),
+        bad(generalization.noisy_labels, "generator a seed", "generator", Y, 0.2, generator=3),
+    ),
+    "nnlab.generalization.balanced_order": names(
+        bad(generalization.balanced_order, "labels a list", "y", Y.tolist()),
+        bad(generalization.balanced_order, "empty labels", "y", Y[:0]),
+        bad(generalization.balanced_order, "generator a seed", "generator", Y, generator=1),
+    ),
+    "nnlab.generalization.subset_masks": names(
+        bad(generalization.subset_masks, "float order", "order", torch.arange(5.0), [2]),
+        bad(generalization.subset_masks, "one size, not a list", "sizes", torch.arange(5), 2),
+        bad(generalization.subset_masks, "zero size", "sizes", torch.arange(5), [0]),
+        bad(generalization.subset_masks, "size too large", "sizes", torch.arange(5), [9]),
+        bad(generalization.subset_masks, "order out of range", "order", torch.arange(5), [2], n=3),
+    ),
+    "nnlab.generalization.mean_std": names(
+        bad(generalization.mean_std, "integer values", "values", torch.arange(4)),
+        bad(generalization.mean_std, "dim out of range", "dim", FLOATS, dim=3),
+    ),
+    "nnlab.generalization.format_mean_std": names(
+        bad(generalization.format_mean_std, "2-D values", "values", FLOATS),
+        bad(generalization.format_mean_std, "negative digits", "digits", FLOATS[0], digits=-1),
+        bad(generalization.format_mean_std, "zero scale", "scale", FLOATS[0], scale=0.0),
+    ),
+    "nnlab.generalization.mean_std_table": names(
+        bad(generalization.mean_std_table, "1-D values", "values", FLOATS[0], [1], [1]),
+        bad(generalization.mean_std_table, "too few row labels", "values", FLOATS, [1], ["a"]),
+    ),
+    "nnlab.generalization.epochs_to_reach": names(
+        bad(generalization.epochs_to_reach, "1-D curves", "curves", FLOATS[0], 0.5),
+        bad(generalization.epochs_to_reach, "NaN threshold", "threshold", FLOATS, NAN),
+    ),
+    "nnlab.generalization.StopWhen": names(
+        bad(generalization.StopWhen, "metric not callable", "metric", 0.5, 0.1),
+        bad(generalization.StopWhen, "threshold text", "threshold", lambda s: s, "low"),
+    ),
+    "nnlab.generalization.join_stacks": names(
+        bad(generalization.join_stacks, "nothing to join", "join_stacks"),
+        bad(generalization.join_stacks, "not a stack", "stacks", STACK, NET),
+        bad(
+            generalization.join_stacks,
+            "different sizes",
+            "stacks",
+            STACK,
+            batched.init_stack([4, 5, 3], [0]),
+        ),
+    ),
+    "nnlab.generalization.filter_normalized_direction": names(
+        bad(generalization.filter_normalized_direction, "a module, not a stack", "stack", NET),
+        bad(
+            generalization.filter_normalized_direction,
+            "generator a seed",
+            "generator",
+            STACK,
+            generator=0,
+        ),
+    ),
+    "nnlab.generalization.loss_along_direction": names(
+        bad(
+            generalization.loss_along_direction,
+            "a module, not a stack",
+            "stack",
+            NET,
+            X,
+            Y,
+            [],
+            [0.0],
+        ),
+        bad(
+            generalization.loss_along_direction,
+            "direction of the wrong length",
+            "direction",
+            STACK,
+            X,
+            Y,
+            [torch.zeros(2, 6, 4)],
+            [0.0],
+        ),
+        bad(
+            generalization.loss_along_direction,
+            "NaN alpha",
+            "alphas",
+            STACK,
+            X,
+            Y,
+            generalization.filter_normalized_direction(STACK),
+            [NAN],
+        ),
+        bad(
+            generalization.loss_along_direction,
+            "unknown loss",
+            "loss",
+            STACK,
+            X,
+            Y,
+            generalization.filter_normalized_direction(STACK),
+            [0.0],
+            loss="hinge",
+        ),
     ),
     # nnlab.probes
     "nnlab.probes.find_activations": names(
@@ -1144,6 +1251,15 @@ CASES: dict[str, list[Bad]] = {
     "nnlab.exercises.nb02.check_p_dead": names(
         check(nb02.check_p_dead, "not a function", "p_dead", 0.5),
         check(nb02.check_p_dead, "returns text", "p_dead", lambda n, d: "half"),
+    ),
+    "nnlab.exercises.nb03.check_add_label_noise": names(
+        check(nb03.check_add_label_noise, "not a function", "add_label_noise", Y),
+    ),
+    "nnlab.exercises.nb03.check_early_stopping": names(
+        check(nb03.check_early_stopping, "not a function", "early_stopping", 3),
+    ),
+    "nnlab.exercises.nb03.check_slowest": names(
+        check(nb03.check_slowest, "unknown option", "options", "z"),
     ),
     "nnlab.exercises.nb05.check_wta_update": names(
         check(nb05.check_wta_update, "not a function", "wta_update", torch.zeros(2, 2)),
