@@ -63,14 +63,25 @@ def power_iteration(
     return value, v
 
 
-def _largest_eigenvalue(hvp: Hvp, v0: torch.Tensor, iters: int, tol: float) -> torch.Tensor:
-    """The largest (most positive) eigenvalue per row: shift by λ when λ came out negative."""
-    value, _ = power_iteration(hvp, v0, iters, tol)
+def _largest_eigenpair(
+    hvp: Hvp, v0: torch.Tensor, iters: int, tol: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The largest (most positive) eigenvalue per row and its unit eigenvector: shift by λ
+    when λ came out negative."""
+    value, vector = power_iteration(hvp, v0, iters, tol)
     shift = value.clamp_max(0.0).detach()
     if (shift == 0).all():
-        return value
-    shifted, _ = power_iteration(lambda v: hvp(v) - shift.unsqueeze(1) * v, v0, iters, tol)
-    return torch.where(shift < 0, shifted + shift, value)
+        return value, vector
+    shifted, other = power_iteration(lambda v: hvp(v) - shift.unsqueeze(1) * v, v0, iters, tol)
+    negative = shift < 0
+    return torch.where(negative, shifted + shift, value), torch.where(
+        negative.unsqueeze(1), other, vector
+    )
+
+
+def _largest_eigenvalue(hvp: Hvp, v0: torch.Tensor, iters: int, tol: float) -> torch.Tensor:
+    """The largest (most positive) eigenvalue per row."""
+    return _largest_eigenpair(hvp, v0, iters, tol)[0]
 
 
 def _start_vector(K: int, p: int, dtype: torch.dtype, seed: int | None) -> torch.Tensor:
@@ -159,16 +170,35 @@ def stack_sharpness(
     iters: int = 200,
     tol: float = 1e-4,
     seed: int | None = None,
-) -> torch.Tensor:
+    v0: torch.Tensor | None = None,
+    return_vector: bool = False,
+) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
     """Return the sharpness of every model of a ``StackedMLP``, a ``(K,)`` tensor.
 
     Data shapes as in ``nnlab.batched.train_batched`` (shared or per-model X, y and sample
     weights). The summed loss of the K models has a block-diagonal Hessian, so one
     Hessian-vector product of the stack gives every model's own product, and the K power
     iterations run together.
+
+    Tracking the sharpness during training: pass ``return_vector=True`` to get
+    ``(values (K,), vectors (K, p))``, p the number of parameters per model in the order
+    of ``stack.parameters()``, and give those vectors as ``v0`` to the next call (a warm
+    start). The top direction changes little between nearby points, so a few iterations
+    (``iters=20``) then do what a random start needs hundreds for. ``v0`` defaults to a
+    random start seeded by ``seed``.
     """
     check_choice("loss", loss, LOSSES)
     data = _check_data(stack, X, y, sample_weight, loss, "")
+    n_params = sum(t[0].numel() for t in stack.parameters())
+    if v0 is not None:
+        check_tensor("v0", v0, ndim=2, floating=True)
+        if tuple(v0.shape) != (stack.K, n_params):
+            raise ValueError(
+                f"v0 has shape {tuple(v0.shape)}; it must be (K={stack.K}, p={n_params}), one "
+                "start vector per model (e.g. the vectors a call with return_vector=True gave)"
+            )
+        if not (v0.norm(dim=1) > 0).all():
+            raise ValueError("v0 must have no all-zero row")
     params = [t.detach().clone().requires_grad_(True) for t in stack.parameters()]
     K = stack.K
     with torch.enable_grad():
@@ -181,5 +211,8 @@ def stack_sharpness(
             parts = torch.autograd.grad(flat_grad, params, grad_outputs=v, retain_graph=True)
             return torch.cat([h.reshape(K, -1) for h in parts], dim=1).detach()
 
-        v0 = _start_vector(K, sum(sizes), stack.dtype, seed)
-        return _largest_eigenvalue(hvp, v0, iters, tol).detach()
+        start = (
+            _start_vector(K, sum(sizes), stack.dtype, seed) if v0 is None else v0.to(stack.dtype)
+        )
+        values, vectors = _largest_eigenpair(hvp, start, iters, tol)
+    return (values.detach(), vectors.detach()) if return_vector else values.detach()

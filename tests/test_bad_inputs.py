@@ -53,7 +53,7 @@ from nnlab import (
 from nnlab import (
     widgets as nnlab_widgets,
 )
-from nnlab.exercises import CheckFailed, nb00, nb01, nb02, nb03, nb05
+from nnlab.exercises import CheckFailed, nb00, nb01, nb02, nb03, nb04, nb05
 
 BAD = (ValueError, TypeError)
 NAN = math.nan
@@ -1260,6 +1260,17 @@ CASES: dict[str, list[Bad]] = {
     ),
     "nnlab.exercises.nb03.check_slowest": names(
         check(nb03.check_slowest, "unknown option", "options", "z"),
+    ),
+    "nnlab.exercises.nb04.check_critical_rate": names(
+        check(nb04.check_critical_rate, "not a function", "critical_rate", 0.2),
+        check(nb04.check_critical_rate, "returns text", "critical_rate", lambda A: "fast"),
+    ),
+    "nnlab.exercises.nb04.check_gd_step": names(
+        check(nb04.check_gd_step, "not a function", "gd_step", None),
+        check(nb04.check_gd_step, "returns text", "gd_step", lambda w, A, lr: "step"),
+    ),
+    "nnlab.exercises.nb04.check_correction_steps": names(
+        check(nb04.check_correction_steps, "unknown option", "options", "z"),
     ),
     "nnlab.exercises.nb05.check_wta_update": names(
         check(nb05.check_wta_update, "not a function", "wta_update", torch.zeros(2, 2)),

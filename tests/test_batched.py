@@ -374,6 +374,32 @@ def test_record_stores_extra_values_per_epoch(blobs):
     assert ((hist.extra["dead"] >= 0) & (hist.extra["dead"] <= 1)).all()
 
 
+def test_record_of_any_dtype_and_a_changing_shape(blobs):
+    X, y = blobs
+    stack = init_stack(SIZES, [0, 1], dtype=torch.float64)
+    hist = train_batched(
+        stack,
+        X,
+        y,
+        lr=0.1,
+        epochs=3,
+        progress=False,
+        record={"alive": lambda s: (s.weights[0] != 0).any(dim=2)},  # bool (K, 8)
+    )
+    assert hist.extra["alive"].dtype == torch.bool and hist.extra["alive"].shape == (2, 3, 8)
+    sizes = iter([3, 3, 4])
+    with pytest.raises(ValueError, match="every epoch must give the same shape"):
+        train_batched(
+            init_stack(SIZES, [0, 1]),
+            X.float(),
+            y,
+            lr=0.1,
+            epochs=3,
+            progress=False,
+            record={"x": lambda s: torch.zeros(2, next(sizes))},
+        )
+
+
 def test_lr_schedule_scales_each_step(blobs):
     X, y = blobs
     a, b = (

@@ -84,16 +84,3 @@ def test_all_diverged_stops_early_and_pads_with_nan():
     hist = train_batched(stack, X, y, lr=1e30, epochs=30, record={"one": lambda s: torch.ones(1)})
     assert hist.train_loss.shape == (1, 30) and math.isnan(hist.train_loss[0, -1])
     assert 0 < hist.extra["one"].shape[1] < 30  # recorded only the epochs that ran
-
-
-def test_record_must_keep_its_shape():
-    X, y = nnlab.make_blobs(n=20, seed=4)
-    stack = init_stack([2, 4, 3], seeds=[0])
-    calls = []
-
-    def changing(s):
-        calls.append(1)
-        return torch.zeros(1, len(calls))
-
-    with pytest.raises(ValueError, match="one shape"):
-        train_batched(stack, X, y, lr=0.1, epochs=3, record={"bad": changing})

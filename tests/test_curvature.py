@@ -137,3 +137,35 @@ def test_bad_arguments_raise_clear_errors():
         power_iteration(lambda v: v, torch.ones(3))
     with pytest.raises(ValueError, match="seed must be an integer >= 0"):
         top_hessian_eigenvalue(lambda t: (t**2).sum(), torch.zeros(2), seed=-2)
+
+
+def test_stack_sharpness_returns_eigenvectors_and_accepts_a_warm_start():
+    X, y = nnlab.make_blobs(n=50, centers=3, spread=1.0, seed=3)
+    X = X.double()
+    stack = init_stack([2, 6, 3], [0, 1], activation="tanh", dtype=torch.float64)
+    exact = [
+        exact_hessian_eigenvalues(stack.to_mlp(k), X, y, torch.nn.functional.cross_entropy).max()
+        for k in range(2)
+    ]
+    values, vectors = stack_sharpness(stack, X, y, iters=1000, tol=1e-6, return_vector=True)
+    assert values.tolist() == pytest.approx(exact, rel=1e-6)
+    p = sum(t[0].numel() for t in stack.parameters())
+    assert vectors.shape == (2, p)
+    assert torch.allclose(vectors.norm(dim=1), torch.ones(2, dtype=torch.float64))
+    # The vector is the top eigenvector: a warm start from it is right after 2 products,
+    # where a random start is still far off.
+    warm = stack_sharpness(stack, X, y, iters=2, tol=1e-12, v0=vectors)
+    cold = stack_sharpness(stack, X, y, iters=2, tol=1e-12)
+    assert warm.tolist() == pytest.approx(exact, rel=1e-6)
+    assert not cold.tolist() == pytest.approx(exact, rel=1e-3)
+
+
+def test_stack_sharpness_rejects_a_bad_start_vector():
+    X, y = nnlab.make_blobs(n=20, centers=3, seed=0)
+    stack = init_stack([2, 4, 3], [0, 1])
+    with pytest.raises(ValueError, match=r"v0 has shape \(2, 5\); it must be \(K=2, p=27\)"):
+        stack_sharpness(stack, X, y, v0=torch.ones(2, 5))
+    with pytest.raises(ValueError, match="no all-zero row"):
+        stack_sharpness(stack, X, y, v0=torch.zeros(2, 27))
+    with pytest.raises(TypeError, match="v0 must be a torch.Tensor"):
+        stack_sharpness(stack, X, y, v0=[[1.0] * 27] * 2)
