@@ -209,14 +209,11 @@ def activity(
     "Active" is defined in the module docstring: pre-activation > 0 for ReLU-like modules,
     slope above ``threshold`` times the slope at 0 for saturating ones.
     """
-    _check_model(model)
-    X = _check_x(X)
     threshold = _check_threshold(threshold)
     modules = find_activations(model)
-    with _hooked(model) as captured:
-        model(X)
-    names = _in_module_order(model, captured)
-    return {name: _active(modules[name], captured[name], threshold) for name in names}
+    return {
+        name: _active(modules[name], z, threshold) for name, z in pre_activations(model, X).items()
+    }
 
 
 def active_fraction(
@@ -231,15 +228,11 @@ def dead_units(
     model: nn.Module, X: torch.Tensor, threshold: float = DEFAULT_THRESHOLD
 ) -> dict[str, torch.Tensor]:
     """Return ``{name: BoolTensor (units...)}``: True for a unit inactive on every row of X."""
-    _check_model(model)
-    X = _check_x(X)
     threshold = _check_threshold(threshold)
     modules = find_activations(model)
-    with _hooked(model) as captured:
-        model(X)
     dead = {}
-    for name in _in_module_order(model, captured):
-        z, module = captured[name], modules[name]
+    for name, z in pre_activations(model, X).items():
+        module = modules[name]
         if isinstance(module, RELU_LIKE):
             # ~(z > 0).any(0), computed faster; a NaN pre-activation counts as inactive
             dead[name] = z.nan_to_num(nan=-1.0).amax(0) <= 0
