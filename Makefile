@@ -124,7 +124,7 @@ binder-check: $(TOOLS_STAMP)
 ## make bench: measure the notebooks (fast and full mode), nnlab's import time, the batched
 ## engine and every interactive control; print and write benchmarks/RESULTS.md (minutes).
 bench: $(STAMP)
-	NNLAB_PROGRESS=0 OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m benchmarks.course
+	NNLAB_PROGRESS=0 $(BIN)/python -m benchmarks.course
 
 ## make notebooks: re-execute every notebook in a fresh kernel and store clean outputs.
 notebooks: $(STAMP)

@@ -7,17 +7,20 @@ Measures, in this order, and prints as it goes:
 
 1. the machine: CPU model, cores, RAM, Python, torch and numpy versions, load average;
 2. ``import nnlab`` in a fresh interpreter (median of ``IMPORT_RUNS``);
-3. every notebook in notebooks/ (found by name, ``NN_topic.ipynb``), each in a fresh kernel
+3. the batched engine (``benchmarks/engine.py``): its speed-ups and its matmul-rate fraction,
+   first, before any notebook kernel starts or stops beside it;
+4. every notebook in notebooks/ (found by name, ``NN_topic.ipynb``), each in a fresh kernel
    (``tools/nbtools.py measure``), in fast mode and then in full mode: wall time and the
    kernel's peak memory;
-4. every interactive control: each notebook runs again in fast mode, then, in the same
+5. every interactive control: each notebook runs again in fast mode, then, in the same
    kernel, every control of every panel is moved ``--moves`` times (``benchmarks/widgets.py``);
-   a notebook with a cell tagged ``widget`` whose panel cannot be found fails the bench;
-5. the batched engine (``benchmarks/engine.py``): its speed-ups and its matmul-rate fraction.
+   a notebook with a cell tagged ``widget`` whose panel cannot be found fails the bench.
 
 Then writes the report (``benchmarks/report.py``) and exits with status 1 when a budget was
-missed. Progress bars are off and the figure audit is off (a learner's run); set
-``OMP_WAIT_POLICY=PASSIVE`` (the Makefile does).
+missed. Progress bars are off and the figure audit is off, and OpenMP keeps its default wait
+policy: a learner's run, on a quiet machine. (Under ``OMP_WAIT_POLICY=PASSIVE``, which the
+tests set for steadiness on a busy machine, small trainings ran 2 to 2.5 times slower: the
+engine fell to half the matmul rate and notebook 00's slider to 0.33 s a move.)
 """
 
 from __future__ import annotations
@@ -191,6 +194,9 @@ def measure_all(paths: list[Path], full: bool = True, moves: int = 10) -> dict[s
         say(f"{key}: {value}")
     results["import_seconds"] = import_seconds()
     say(f"import nnlab: median {statistics.median(results['import_seconds']):.2f} s")
+    say("batched engine (a minute or two) ...")
+    results["engine"] = engine_ratios()
+    say(results["engine"]["report"])
     for mode in ("fast", "full") if full else ("fast",):
         for path in paths:
             run = run_notebook(path, mode)
@@ -206,9 +212,6 @@ def measure_all(paths: list[Path], full: bool = True, moves: int = 10) -> dict[s
                 f"{path.name} {row['panel']}.{row['control']}: median {row['median_s']:.3f} s, "
                 f"max {row['max_s']:.3f} s over {row['moves']} moves"
             )
-    say("batched engine (a minute or two) ...")
-    results["engine"] = engine_ratios()
-    say(results["engine"]["report"])
     load_end = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     results["machine"]["load average at end (1 / 5 / 15 min)"] = load_end
     results["machine"]["bench duration"] = f"{(time.perf_counter() - started) / 60:.1f} min"
