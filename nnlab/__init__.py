@@ -21,7 +21,10 @@ from .data import (
 )
 from .models import ACTIVATIONS, INITS, MLP, count_parameters, init_linear, make_activation
 from .plotting import COLORS, plot_decision_boundary, plot_history, use_style
+from .threads import fit_threads_to_cpu_quota as _fit_threads_to_cpu_quota
 from .training import History, StepInfo, accuracy, evaluate, train
+
+_fit_threads_to_cpu_quota()  # a container limited to 1 core gets 1 thread, not one per host core
 
 try:
     __version__ = _metadata.version("nnlab")

@@ -48,6 +48,7 @@ from nnlab import (
     models,
     plotting,
     probes,
+    threads,
     training,
 )
 from nnlab import (
@@ -1156,6 +1157,15 @@ CASES: dict[str, list[Bad]] = {
         ),
         bad(batched.train_batched, "negative seed", "seed", STACK, X, Y, lr=0.1, epochs=1, seed=-1),
         bad(batched.train_batched, "empty data", "X", STACK, X[:0], Y[:0], lr=0.1, epochs=1),
+    ),
+    # nnlab.threads
+    "nnlab.threads.cpu_quota": names(
+        bad(threads.cpu_quota, "root not a path", "cgroup_root", 5),
+        bad(threads.cpu_quota, "root None", "cgroup_root", None),
+        bad(threads.cpu_quota, "proc file not a path", "proc_cgroup", "/sys/fs/cgroup", 3),
+    ),
+    "nnlab.threads.fit_threads_to_cpu_quota": names(
+        bad(threads.fit_threads_to_cpu_quota, "root not a path", "cgroup_root", 1.5),
     ),
     # nnlab.figure_audit
     "nnlab.figure_audit.figure_name": names(
