@@ -7,6 +7,7 @@ share. The top level gathers the everyday helpers introduced in notebook 00; top
 
 from importlib import metadata as _metadata
 
+from .claims import ClaimFailed, claim
 from .config import base_seed, device, generator, mode, pick, progress_enabled, seed
 from .course import binder_badge, binder_url, repository_url
 from .data import (
@@ -21,6 +22,7 @@ from .data import (
 )
 from .models import ACTIVATIONS, INITS, MLP, count_parameters, init_linear, make_activation
 from .plotting import COLORS, plot_decision_boundary, plot_history, use_style
+from .streams import np_rng, rng, stream_seed, stream_seeds
 from .threads import fit_threads_to_cpu_quota as _fit_threads_to_cpu_quota
 from .training import History, StepInfo, accuracy, evaluate, train
 
@@ -33,6 +35,7 @@ except _metadata.PackageNotFoundError:  # running from a source tree that is not
 
 __all__ = [
     "ACTIVATIONS",
+    "ClaimFailed",
     "COLORS",
     "INITS",
     "MLP",
@@ -43,6 +46,7 @@ __all__ = [
     "base_seed",
     "binder_badge",
     "binder_url",
+    "claim",
     "count_parameters",
     "device",
     "evaluate",
@@ -56,13 +60,17 @@ __all__ = [
     "make_spirals",
     "make_xor",
     "mode",
+    "np_rng",
     "pick",
     "plot_decision_boundary",
     "plot_history",
     "progress_enabled",
     "repository_url",
+    "rng",
     "seed",
     "stratified_split",
+    "stream_seed",
+    "stream_seeds",
     "train",
     "use_style",
 ]

@@ -76,7 +76,7 @@ from tqdm.auto import tqdm
 
 from . import _batched_ops as ops
 from ._validate import check_choice, check_float, check_int, check_tensor
-from .config import base_seed, progress_enabled
+from .config import progress_enabled, resolve_seed
 from .models import ACTIVATIONS, INITS, MLP
 from .training import History
 
@@ -789,7 +789,7 @@ def _settings(
         epochs=epochs,
         batch_size=batch_size,
         loss=loss,
-        seed=base_seed() if seed is None else check_int("seed", seed, minimum=0),
+        seed=resolve_seed(seed),
         chunk=_auto_chunk(stack, batch_size or n, chunk_size),
         lr_schedule=lr_schedule,
     )

@@ -41,6 +41,17 @@ def base_seed() -> int:
     return value
 
 
+def resolve_seed(seed: int | None, name: str = "seed") -> int:
+    """Return ``seed`` checked (a non-negative int), or ``base_seed()`` when it is None.
+
+    The one place a function's ``seed=None`` argument becomes a number; ``name`` is the
+    argument's name in the error message.
+    """
+    if seed is None:
+        return base_seed()
+    return check_int(name, seed, minimum=0)
+
+
 def seed(offset: int = 0) -> int:
     """Seed Python, NumPy and PyTorch with ``base_seed() + offset`` and return that seed.
 

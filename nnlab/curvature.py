@@ -29,7 +29,7 @@ from torch import nn
 
 from ._validate import check_choice, check_float, check_int, check_tensor
 from .batched import StackedMLP, _check_data, _loss_values
-from .config import base_seed
+from .config import resolve_seed
 from .training import LOSSES, _check_xy, _loss_fn
 
 Hvp = Callable[[torch.Tensor], torch.Tensor]
@@ -85,7 +85,7 @@ def _largest_eigenvalue(hvp: Hvp, v0: torch.Tensor, iters: int, tol: float) -> t
 
 
 def _start_vector(K: int, p: int, dtype: torch.dtype, seed: int | None) -> torch.Tensor:
-    seed = base_seed() if seed is None else check_int("seed", seed, minimum=0)
+    seed = resolve_seed(seed)
     return torch.randn(K, p, generator=torch.Generator().manual_seed(seed), dtype=dtype)
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from ._validate import check_float, check_int, check_same_length, check_tensor
-from .config import base_seed
+from .config import resolve_seed
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DIGITS_FILE = DATA_DIR / "digits.npz"
@@ -81,7 +81,7 @@ def stratified_split(
     shares = [check_float("fractions", f, positive=True) for f in fractions]
     if abs(sum(shares) - 1.0) > 1e-6:
         raise ValueError(f"fractions must sum to 1; got {fractions} (sum {sum(shares):.3f})")
-    seed = base_seed() if seed is None else check_int("seed", seed, minimum=0)
+    seed = resolve_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     parts: dict[str, list[torch.Tensor]] = {"train": [], "val": [], "test": []}
     for label in torch.unique(y):
@@ -101,7 +101,7 @@ def stratified_split(
 
 
 def _generator(seed: int | None) -> torch.Generator:
-    seed = base_seed() if seed is None else check_int("seed", seed, minimum=0)
+    seed = resolve_seed(seed)
     return torch.Generator().manual_seed(seed)
 
 

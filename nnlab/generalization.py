@@ -7,7 +7,7 @@ stopping, and the loss along a direction in weight space. Introduced in notebook
 - ``balanced_order(y)`` and ``subset_masks(order, sizes, n)``: nested, class-balanced
   training subsets (the 50 digits are among the 100), as masks for ``train_batched``'s
   ``sample_weight``.
-- ``mean_std(values)``, ``format_mean_std`` and ``mean_std_table``: the spread over seeds.
+- ``mean_std``, ``format_mean_std`` and ``mean_std_table`` now live in ``nnlab.tables``.
 - ``epochs_to_reach(curves, threshold)``: the first epoch a curve reaches a level (for
   example 99 % training accuracy), per run.
 - ``StopWhen``: freeze each model of a batched run once a metric passes a threshold.
@@ -32,11 +32,8 @@ __all__ = [
     "balanced_order",
     "epochs_to_reach",
     "filter_normalized_direction",
-    "format_mean_std",
     "join_stacks",
     "loss_along_direction",
-    "mean_std",
-    "mean_std_table",
     "noisy_labels",
     "subset_masks",
 ]
@@ -142,78 +139,6 @@ def subset_masks(order: torch.Tensor, sizes: Sequence[int], n: int | None = None
 
 
 # ---------------------------------------------------------------------------- tables
-
-
-def mean_std(values: torch.Tensor, dim: int = -1) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return the mean and the sample standard deviation of ``values`` along ``dim`` (the
-    seeds). With one seed the standard deviation is 0 (not NaN)."""
-    check_tensor("values", values, floating=True, finite=False)
-    check_int("dim", dim)
-    if not -values.ndim <= dim < values.ndim:
-        raise ValueError(f"dim must lie in [{-values.ndim}, {values.ndim}); got {dim}")
-    mean = values.mean(dim)
-    if values.shape[dim] < 2:
-        return mean, torch.zeros_like(mean)
-    return mean, values.std(dim)
-
-
-def format_mean_std(values: torch.Tensor, digits: int = 3, scale: float = 1.0) -> str:
-    """Return ``"mean ± std"`` of a 1-D tensor of results over seeds, e.g. ``"0.951 ± 0.012"``.
-
-    ``scale`` multiplies both (100 for percentages).
-    """
-    check_tensor("values", values, ndim=1, floating=True, finite=False)
-    digits = check_int("digits", digits, minimum=0)
-    scale = check_float("scale", scale, positive=True)
-    m, s = mean_std(values * scale)
-    return f"{float(m):.{digits}f} ± {float(s):.{digits}f}"
-
-
-def mean_std_table(
-    values: torch.Tensor,
-    rows: Sequence[object],
-    columns: Sequence[object],
-    corner: str = "",
-    digits: int = 3,
-    scale: float = 1.0,
-) -> str:
-    """Return a text table of ``mean ± std`` over the last axis of ``values``.
-
-    ``values`` is ``(R, C, S)``: R rows, C columns, S seeds (or ``(R, S)`` for one column).
-    ``rows`` and ``columns`` label them; ``corner`` heads the row labels. Print the result.
-    """
-    check_tensor("values", values, floating=True, finite=False)
-    if values.ndim == 2:
-        values = values.unsqueeze(1)
-    if values.ndim != 3:
-        raise ValueError(f"values must be (R, C, S) or (R, S); got shape {tuple(values.shape)}")
-    rows, columns = list(rows), list(columns)
-    if len(rows) != values.shape[0] or len(columns) != values.shape[1]:
-        raise ValueError(
-            f"values has shape {tuple(values.shape)}: give {values.shape[0]} row labels and "
-            f"{values.shape[1]} column labels; got {len(rows)} and {len(columns)}"
-        )
-    cells = [
-        [format_mean_std(values[r, c], digits, scale) for c in range(values.shape[1])]
-        for r in range(values.shape[0])
-    ]
-    first = max(len(corner), *(len(str(r)) for r in rows))
-    widths = [
-        max(len(str(col)), *(len(cells[r][c]) for r in range(len(rows))))
-        for c, col in enumerate(columns)
-    ]
-    lines = [
-        "  ".join(
-            [corner.ljust(first)] + [str(c).rjust(w) for c, w in zip(columns, widths, strict=True)]
-        )
-    ]
-    for label, row in zip(rows, cells, strict=True):
-        lines.append(
-            "  ".join(
-                [str(label).ljust(first)] + [v.rjust(w) for v, w in zip(row, widths, strict=True)]
-            )
-        )
-    return "\n".join(lines)
 
 
 def epochs_to_reach(curves: torch.Tensor, threshold: float, above: bool = True) -> torch.Tensor:

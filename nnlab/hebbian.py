@@ -35,7 +35,7 @@ import numpy as np
 import torch
 
 from ._validate import check_float, check_int, check_tensor
-from .config import base_seed
+from .config import resolve_seed
 
 __all__ = [
     "bcm",
@@ -55,7 +55,7 @@ def _check_X(X: object) -> torch.Tensor:
 
 
 def _check_seed(seed: object) -> int:
-    return base_seed() if seed is None else check_int("seed", seed, minimum=0)
+    return resolve_seed(seed)
 
 
 def _check_flag(name: str, value: object) -> bool:

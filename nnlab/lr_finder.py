@@ -34,7 +34,7 @@ from matplotlib.axes import Axes
 from torch import nn
 
 from ._validate import check_choice, check_float, check_int, check_tensor
-from .config import base_seed
+from .config import resolve_seed
 from .plotting import COLORS
 from .training import LOSSES, _check_xy, _loss_fn
 
@@ -130,7 +130,7 @@ def lr_range_test(
         raise ValueError(f"diverge_factor must be > 1; got {diverge_factor}")
     if batch_size is not None:
         batch_size = min(check_int("batch_size", batch_size, minimum=1), len(X))
-    seed = base_seed() if seed is None else check_int("seed", seed, minimum=0)
+    seed = resolve_seed(seed)
 
     work = copy.deepcopy(model).train()
     raw, smooth = _run(work, X, y, lrs, batch_size, loss, momentum, smoothing, diverge_factor, seed)

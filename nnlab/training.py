@@ -22,7 +22,7 @@ from ._validate import (
     check_same_length,
     check_tensor,
 )
-from .config import base_seed, progress_enabled
+from .config import progress_enabled, resolve_seed
 
 LOSSES = ("cross_entropy", "mse")
 OPTIMIZERS = ("sgd", "adam")
@@ -169,7 +169,7 @@ def train(
         batch_size = check_int("batch_size", batch_size, minimum=1)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable; got {type(callback).__name__}")
-    seed = base_seed() if seed is None else check_int("seed", seed, minimum=0)
+    seed = resolve_seed(seed)
     show = progress_enabled() if progress is None else bool(progress)
 
     params = [p for p in model.parameters() if p.requires_grad]

@@ -58,6 +58,7 @@ def root() -> Path:
 def _default_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     """Run every test with the default seed and fast mode, whatever the caller's shell has."""
     monkeypatch.delenv("NNLAB_SEED", raising=False)
+    monkeypatch.delenv("NNLAB_CLAIMS_SCAN", raising=False)
     monkeypatch.setenv("NNLAB_MODE", "fast")
     monkeypatch.setenv("NNLAB_PROGRESS", "0")
 

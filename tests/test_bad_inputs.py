@@ -21,14 +21,14 @@ import inspect
 import math
 import pkgutil
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from pathlib import Path
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
+from badinput import BAD, Bad, bad, check, names  # noqa: F401  (Bad: the type of a case)
 from torch import nn
 
 import nnlab
@@ -54,9 +54,8 @@ from nnlab import (
 from nnlab import (
     widgets as nnlab_widgets,
 )
-from nnlab.exercises import CheckFailed, nb00, nb01, nb02, nb03, nb04, nb05
+from nnlab.exercises import nb00, nb01, nb02, nb03, nb04, nb05
 
-BAD = (ValueError, TypeError)
 NAN = math.nan
 
 # Public callables with no argument to check, and why. Anything else needs a case below.
@@ -127,32 +126,6 @@ def render(n: int) -> None:
 
 def slider() -> widgets.IntSlider:
     return widgets.IntSlider(value=1, min=0, max=3)
-
-
-@dataclass
-class Bad:
-    """One bad call: ``fn(*args, **kwargs)`` must raise ``error`` naming ``arg``."""
-
-    what: str
-    arg: str
-    fn: Callable
-    args: tuple = ()
-    kwargs: dict = field(default_factory=dict)
-    error: tuple | type = BAD
-    env: dict = field(default_factory=dict)
-
-
-def bad(fn: Callable, what: str, arg: str, *args, error=BAD, env=None, **kwargs) -> Bad:
-    return Bad(what, arg, fn, args, kwargs, error, env or {})
-
-
-def check(fn: Callable, what: str, named: str, *args, **kwargs) -> Bad:
-    """An exercise check given a learner's wrong answer: a CheckFailed hint naming ``named``."""
-    return Bad(what, named, fn, args, kwargs, CheckFailed)
-
-
-def names(*cases: Bad) -> list[Bad]:
-    return list(cases)
 
 
 # ----------------------------------------------------------------------------- the cases
@@ -401,19 +374,6 @@ CASES: dict[str, list[Bad]] = {
         bad(generalization.subset_masks, "zero size", "sizes", torch.arange(5), [0]),
         bad(generalization.subset_masks, "size too large", "sizes", torch.arange(5), [9]),
         bad(generalization.subset_masks, "order out of range", "order", torch.arange(5), [2], n=3),
-    ),
-    "nnlab.generalization.mean_std": names(
-        bad(generalization.mean_std, "integer values", "values", torch.arange(4)),
-        bad(generalization.mean_std, "dim out of range", "dim", FLOATS, dim=3),
-    ),
-    "nnlab.generalization.format_mean_std": names(
-        bad(generalization.format_mean_std, "2-D values", "values", FLOATS),
-        bad(generalization.format_mean_std, "negative digits", "digits", FLOATS[0], digits=-1),
-        bad(generalization.format_mean_std, "zero scale", "scale", FLOATS[0], scale=0.0),
-    ),
-    "nnlab.generalization.mean_std_table": names(
-        bad(generalization.mean_std_table, "1-D values", "values", FLOATS[0], [1], [1]),
-        bad(generalization.mean_std_table, "too few row labels", "values", FLOATS, [1], ["a"]),
     ),
     "nnlab.generalization.epochs_to_reach": names(
         bad(generalization.epochs_to_reach, "1-D curves", "curves", FLOATS[0], 0.5),
@@ -1293,6 +1253,17 @@ CASES: dict[str, list[Bad]] = {
         check(nb05.check_sanger_update, "not a function", "sanger_update", "W"),
     ),
 }
+
+# Cases for newer modules live beside this file, one file per module: tests/bad_inputs_<module>.py
+# defines CASES = {"nnlab.<module>.<name>": names(bad(...), ...)} with the helpers of
+# tests/badinput.py. Keeping them apart lets modules be added without touching this file.
+for _path in sorted(Path(__file__).parent.glob("bad_inputs_*.py")):
+    _module = importlib.import_module(_path.stem)
+    _extra = _module.CASES
+    _twice = sorted(set(_extra) & set(CASES))
+    assert not _twice, f"{_path.name} repeats cases defined elsewhere: {_twice}"
+    CASES.update(_extra)
+    NO_ARGUMENTS.update(getattr(_module, "NO_ARGUMENTS", {}))
 
 ALL_CASES = [(name, case) for name, cases in CASES.items() for case in cases]
 

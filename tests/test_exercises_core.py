@@ -165,3 +165,19 @@ def test_check_choice_rejects_a_badly_written_question():
         check_choice("a", correct="z", hints={"a": "no"}, options=("a", "b"))
     with pytest.raises(ValueError, match="one hint for each wrong option"):
         check_choice("a", correct="b", hints={"a": "no"}, options=("a", "b", "c"))
+
+
+def test_the_hint_ladder_gives_a_stronger_hint_the_second_time():
+    import pytest
+
+    from nnlab.exercises import CheckFailed, fail
+
+    first = "look at the sign of the slope (ladder test)."
+    with pytest.raises(CheckFailed) as once:
+        fail(first, stronger="the slope is negative where the loss falls.")
+    assert str(once.value) == first
+    with pytest.raises(CheckFailed) as twice:
+        fail(first, stronger="the slope is negative where the loss falls.")
+    assert str(twice.value) == f"{first} Second hint: the slope is negative where the loss falls."
+    with pytest.raises(TypeError, match="message"):
+        fail(first, stronger=3)

@@ -1,6 +1,5 @@
-"""nnlab.generalization: label noise, nested subsets, tables, stopping, loss along a direction."""
+"""nnlab.generalization: label noise, nested subsets, stopping, loss along a direction."""
 
-import numpy as np
 import pytest
 import torch
 
@@ -11,11 +10,8 @@ from nnlab.generalization import (
     balanced_order,
     epochs_to_reach,
     filter_normalized_direction,
-    format_mean_std,
     join_stacks,
     loss_along_direction,
-    mean_std,
-    mean_std_table,
     noisy_labels,
     subset_masks,
 )
@@ -129,49 +125,6 @@ def test_masks_train_each_model_on_its_subset_like_slicing():
     idx = order[:20]
     train_batched(alone, X[idx], y[idx], lr=0.1, epochs=5)
     torch.testing.assert_close(stack.weights[0][0], alone.weights[0][0])
-
-
-# ------------------------------------------------------------------------------ tables
-
-
-def test_mean_std_matches_numpy():
-    values = torch.tensor([[0.9, 0.92, 0.95], [0.5, 0.6, 0.4]])
-    m, s = mean_std(values)
-    np.testing.assert_allclose(m.numpy(), values.numpy().mean(1), rtol=1e-6)
-    np.testing.assert_allclose(s.numpy(), values.numpy().std(1, ddof=1), rtol=1e-5)
-    m, s = mean_std(values, dim=0)
-    assert m.shape == (3,)
-    m, s = mean_std(torch.tensor([[0.5]]))
-    assert float(s) == 0.0
-
-
-def test_format_mean_std():
-    assert format_mean_std(torch.tensor([0.9, 0.92, 0.94])) == "0.920 ± 0.020"
-    assert format_mean_std(torch.tensor([0.9, 0.92, 0.94]), digits=1, scale=100) == "92.0 ± 2.0"
-    with pytest.raises(ValueError, match="dimension"):
-        format_mean_std(torch.zeros(2, 2))
-
-
-def test_mean_std_table_layout():
-    values = torch.tensor(
-        [[[0.9, 0.92, 0.94], [0.8, 0.8, 0.8]], [[0.5, 0.5, 0.5], [0.1, 0.2, 0.3]]]
-    )
-    text = mean_std_table(values, ["n=50", "n=100"], ["width 16", "width 64"], corner="size")
-    lines = text.splitlines()
-    assert len(lines) == 3
-    assert lines[0].split() == ["size", "width", "16", "width", "64"]
-    assert "0.920 ± 0.020" in lines[1] and "0.800 ± 0.000" in lines[1]
-    assert lines[2].startswith("n=100") and lines[2].endswith("0.200 ± 0.100")
-    assert len({len(line) for line in lines}) == 1  # aligned columns
-    one_column = mean_std_table(values[:, 0], ["a", "b"], ["acc"])
-    assert one_column.splitlines()[1].endswith("0.920 ± 0.020")
-
-
-def test_mean_std_table_checks_labels():
-    with pytest.raises(ValueError, match="row labels"):
-        mean_std_table(torch.zeros(2, 3, 4), ["a"], ["x", "y", "z"])
-    with pytest.raises(ValueError, match="shape"):
-        mean_std_table(torch.zeros(2), ["a"], ["x"])
 
 
 def test_epochs_to_reach():

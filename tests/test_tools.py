@@ -302,3 +302,27 @@ def test_handout_zips_the_course_with_student_versions(tmp_path):
     assert {"nnlab/Makefile", "nnlab/pyproject.toml", "nnlab/nnlab/__init__.py"} <= names
     assert not [c for c in nb.cells if "solution" in student.tags(c)]
     assert nb.cells[1].source.startswith("> **Student version.**")
+
+
+def test_reading_time_splits_core_and_optional(tmp_path):
+    import json as _json
+
+    from tools import reading_time
+
+    words = " ".join(["word"] * 300)  # 2 minutes at 150 words a minute
+    cells = [
+        {"cell_type": "markdown", "source": f"# 99 · T\n{words}"},
+        {"cell_type": "markdown", "source": "### Exercise 1 · A (core)"},
+        {"cell_type": "code", "source": "x = 1\n" * 20},  # 1 minute of code
+        {"cell_type": "markdown", "source": f"## 2 · Deep dive (optional)\n{words}"},
+        {"cell_type": "markdown", "source": "### Exercise 2 · B (stretch)"},
+        {"cell_type": "markdown", "source": f"## 3 · Back on the path\n{words}"},
+    ]
+    path = tmp_path / "99_t.ipynb"
+    path.write_text(_json.dumps({"cells": cells}))
+    e = reading_time.estimate(path, run_seconds=60)
+    assert abs(e["reading_optional"] - 2.0) < 0.1  # the optional section's words only
+    assert e["exercises_core"] == 12 and e["exercises_all"] == 12 + 25
+    # core: 4 min of prose + 1 of code + 0.25 looking at 1 cell + 1 run + 12 exercise
+    assert e["core"] == round(4 + 1 + 0.25 + 1 + 12)
+    assert e["everything"] == round(4 + 1 + 0.25 + 1 + 12 + 2 + 25)

@@ -2,9 +2,10 @@
 
 A check either prints a short "passed" line or raises ``CheckFailed``, whose message says
 what was wrong (shape, sign, a factor off, a transposed result, a wrong axis, an unfinished
-stub). ``compare_reduction`` diagnoses reductions (wrong axis, keepdims, sum for mean);
-``check_choice`` checks a multiple-choice "predict" answer and gives the hint of the option
-chosen.
+stub). ``fail(hint, stronger=...)`` is a hint ladder: a first hint after a wrong answer, a
+second, stronger one when the same mistake comes back. ``compare_reduction`` diagnoses
+reductions (wrong axis, keepdims, sum for mean); ``check_choice`` checks a multiple-choice
+"predict" answer and gives the hint of the option chosen.
 Jupyter shows a ``CheckFailed`` as that message alone, without a wall of traceback.
 
 Per-notebook checks live in ``nnlab.exercises.nbNN`` (for example ``nb01``).
@@ -13,6 +14,7 @@ Conventions for exercise cells are in CONTRIBUTING.md ("Exercises").
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -34,10 +36,24 @@ def passed(message: str) -> None:
     print(f"\u2705 Passed: {message}")
 
 
-def fail(message: str) -> None:
-    """Raise ``CheckFailed`` with ``message``."""
+_SHOWN: Counter[str] = Counter()  # how often each first hint has been shown in this kernel
+
+
+def fail(message: str, stronger: str | None = None) -> None:
+    """Raise ``CheckFailed`` with ``message``: the hint ladder's first rung.
+
+    ``stronger`` is the second rung: the same mistake made again (the same ``message``
+    raised a second time in this kernel) shows ``message`` followed by ``stronger``. Keep
+    the full answer for the solution cell: a hint says where to look, not what to write.
+    """
     _check_message(message)
-    raise CheckFailed(message)
+    if stronger is None:
+        raise CheckFailed(message)
+    _check_message(stronger)
+    _SHOWN[message] += 1
+    if _SHOWN[message] == 1:
+        raise CheckFailed(message)
+    raise CheckFailed(f"{message} Second hint: {stronger}")
 
 
 def _check_message(message: object) -> None:
