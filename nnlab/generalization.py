@@ -26,6 +26,7 @@ import torch
 from ._validate import check_choice, check_float, check_fraction, check_int, check_tensor
 from .batched import LOSSES, StackedMLP, evaluate_stack
 from .config import base_seed
+from .tables import format_mean_std, mean_std, mean_std_table  # noqa: F401 (moved there)
 
 __all__ = [
     "StopWhen",
@@ -136,9 +137,6 @@ def subset_masks(order: torch.Tensor, sizes: Sequence[int], n: int | None = None
             raise ValueError(f"sizes: {size} is more rows than order holds ({len(order)})")
         masks[i, order[:size]] = True
     return masks
-
-
-# ---------------------------------------------------------------------------- tables
 
 
 def epochs_to_reach(curves: torch.Tensor, threshold: float, above: bool = True) -> torch.Tensor:
