@@ -77,7 +77,7 @@ seeds: $(STAMP)
 
 ## make seed-scan [NOTEBOOKS=...] [SEEDS="11 12 ..."]: every claim and assert of the notebooks
 ## under 20 fresh seeds (drawn outside 0-9 and printed; or SEEDS), two notebooks at a time;
-## writes benchmarks/SEED_SCAN.md and nnlab/seed_scan.json (minutes).
+## writes nnlab/seed_scan/<notebook>.json and benchmarks/SEED_SCAN.md (minutes).
 seed-scan: $(STAMP)
 	$(BIN)/python -m tools.seed_scan $(NOTEBOOKS) $(if $(SEEDS),--seeds $(SEEDS),)
 

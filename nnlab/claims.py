@@ -8,7 +8,7 @@
 When ``holds`` is true nothing happens. When it is false, ``ClaimFailed`` (an
 ``AssertionError``) says what the claim was, the value measured, the seed, and how often
 the claim held in the course's last seed scan (``make seed-scan``; the counts are stored
-with the package in ``nnlab/seed_scan.json``), so a learner who tried their own seed learns
+with the package in ``nnlab/seed_scan/``), so a learner who tried their own seed learns
 that it is one of the rare ones, not that the notebook is broken.
 
 The seed scan sets ``NNLAB_CLAIMS_SCAN=1``: every claim then prints one line,
@@ -27,7 +27,7 @@ from typing import Any
 from ._validate import check_int
 from .config import DEFAULT_SEED, base_seed
 
-SCAN_FILE = "seed_scan.json"
+SCAN_DIR = "seed_scan"  # one <notebook>.json per notebook, written by make seed-scan
 SCAN_ENV = "NNLAB_CLAIMS_SCAN"
 SCAN_PREFIX = "NNLAB-CLAIM "
 
@@ -42,18 +42,22 @@ class ClaimFailed(AssertionError):
 
 @cache
 def scan_results() -> dict[str, dict[str, int]]:
-    """Return ``{statement: {"held": h, "seeds": n}}`` from the last seed scan (may be empty)."""
-    try:
-        text = resources.files("nnlab").joinpath(SCAN_FILE).read_text()
-    except FileNotFoundError:
-        return {}
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        message = f"nnlab/{SCAN_FILE} is not valid JSON ({err}); re-run make seed-scan"
-        raise ValueError(message) from err
-    claims = data.get("claims", {}) if isinstance(data, dict) else {}
-    return claims if isinstance(claims, dict) else {}
+    """Return ``{statement: {"held": h, "seeds": n}}`` from the last seed scans (may be empty)."""
+    found: dict[str, dict[str, int]] = {}
+    folder = resources.files("nnlab").joinpath(SCAN_DIR)
+    if not folder.is_dir():
+        return found
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".json"):
+            continue
+        try:
+            data = json.loads(entry.read_text())
+        except json.JSONDecodeError as err:
+            message = f"nnlab/{SCAN_DIR}/{entry.name} is not valid JSON ({err}); re-run it"
+            raise ValueError(message) from err
+        claims = data.get("claims", {}) if isinstance(data, dict) else {}
+        found.update(claims if isinstance(claims, dict) else {})
+    return found
 
 
 def _check_statement(statement: object) -> None:

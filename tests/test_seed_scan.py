@@ -64,21 +64,12 @@ def test_a_real_scan_counts_held_failed_and_not_reached(tmp_path):
 
 
 def test_saving_writes_the_claims_nnlab_reads(tmp_path, monkeypatch):
-    monkeypatch.setattr(seed_scan, "JSON_PATH", tmp_path / "scan.json")
+    monkeypatch.setattr(seed_scan, "JSON_DIR", tmp_path / "scan")
     monkeypatch.setattr(seed_scan, "MD_PATH", tmp_path / "SCAN.md")
     entry = {"kind": "claim", "held": 19, "failed": [4711], "not_reached": 0, "measured": {}}
-    data = {
-        "notebooks": {
-            "99_x.ipynb": {
-                "seeds": [1],
-                "mode": "fast",
-                "date": "d",
-                "checks": {"c": entry},
-                "errors": [],
-            }
-        }
-    }
-    seed_scan.save(data)
-    saved = json.loads((tmp_path / "scan.json").read_text())
+    record = {"seeds": [1], "mode": "fast", "date": "d", "checks": {"c": entry}, "errors": []}
+    seed_scan.save("99_x.ipynb", record)
+    seed_scan.write_report()
+    saved = json.loads((tmp_path / "scan" / "99_x.json").read_text())
     assert saved["claims"] == {"c": {"held": 19, "seeds": 20}}
     assert "| claim | c | 19 of 20 | 4711 | 0 |" in (tmp_path / "SCAN.md").read_text()

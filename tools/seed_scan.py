@@ -13,9 +13,10 @@ Claims are counted from the lines ``nnlab.claims`` prints when ``NNLAB_CLAIMS_SC
 (every claim is then evaluated and none raises); asserts from the error each failing cell
 stores. An assert in a cell that failed earlier counts as "not reached".
 
-It writes ``nnlab/seed_scan.json`` (the counts a failed claim quotes to the learner; the
-notebooks scanned replace their earlier entries, others are kept) and
-``benchmarks/SEED_SCAN.md`` (the table, re-made from the JSON). It runs ``--jobs``
+It writes ``nnlab/seed_scan/<notebook>.json`` for each notebook scanned (the counts a
+failed claim quotes to the learner; one file per notebook, so scans of different notebooks
+never touch the same file) and re-makes ``benchmarks/SEED_SCAN.md`` from all of them
+(``--report`` re-makes it without scanning). It runs ``--jobs``
 notebooks at once (default: the number of cores, at most 2 here), each with
 ``OMP_NUM_THREADS`` = cores // jobs, and prints a line per finished run. Exit status 1 when
 any claim or assert held under fewer than ``--min-held`` of the seeds it was reached in.
@@ -42,7 +43,7 @@ import nbformat
 from nnlab.claims import SCAN_PREFIX
 
 ROOT = Path(__file__).resolve().parent.parent
-JSON_PATH = ROOT / "nnlab" / "seed_scan.json"
+JSON_DIR = ROOT / "nnlab" / "seed_scan"  # one <notebook stem>.json per notebook
 MD_PATH = ROOT / "benchmarks" / "SEED_SCAN.md"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 ARROW = re.compile(r"^-*>\s*(\d+)\s")  # IPython marks the failing line: "----> 12 assert x"
@@ -245,23 +246,29 @@ def errors(runs: list[dict], nb: nbformat.NotebookNode) -> list[str]:
 # ----------------------------------------------------------------------------- reporting
 
 
-def load_json() -> dict:
-    if JSON_PATH.exists():
-        return json.loads(JSON_PATH.read_text())
-    return {"claims": {}, "notebooks": {}}
+def load_records() -> dict[str, dict]:
+    """``{notebook name: record}`` for every notebook scanned so far."""
+    records = {}
+    for path in sorted(JSON_DIR.glob("*.json")):
+        records[path.stem + ".ipynb"] = json.loads(path.read_text())
+    return records
 
 
-def save(data: dict) -> None:
-    """Write the JSON (with the flat ``claims`` map nnlab.claims reads) and the Markdown table."""
-    flat = {}
-    for record in data["notebooks"].values():
-        for key, entry in record["checks"].items():
-            if entry["kind"] == "claim":
-                reached = entry["held"] + len(entry["failed"])
-                flat[key] = {"held": entry["held"], "seeds": reached}
-    data["claims"] = dict(sorted(flat.items()))
-    JSON_PATH.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
-    MD_PATH.write_text(markdown(data))
+def save(name: str, record: dict) -> None:
+    """Write one notebook's record (with the ``claims`` counts nnlab.claims reads)."""
+    claims = {}
+    for key, entry in record["checks"].items():
+        if entry["kind"] == "claim":
+            claims[key] = {"held": entry["held"], "seeds": entry["held"] + len(entry["failed"])}
+    record = {**record, "claims": dict(sorted(claims.items()))}
+    JSON_DIR.mkdir(exist_ok=True)
+    path = JSON_DIR / (Path(name).stem + ".json")
+    path.write_text(json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def write_report() -> None:
+    """Re-make benchmarks/SEED_SCAN.md from every notebook's record."""
+    MD_PATH.write_text(markdown({"notebooks": load_records()}))
 
 
 def markdown(data: dict) -> str:
@@ -319,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", choices=["fast", "full"], default="fast")
     parser.add_argument("--min-held", type=float, default=0.95)
     parser.add_argument("--no-write", action="store_true", help="print only; keep the files")
+    parser.add_argument("--report", action="store_true", help="only re-make SEED_SCAN.md")
     parser.add_argument("--_one", nargs=2, metavar=("NOTEBOOK", "SEED"), help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -326,6 +334,10 @@ def main(argv: list[str] | None = None) -> int:
     if args._one:
         path, seed = Path(args._one[0]), int(args._one[1])
         print(json.dumps(run_one(path, seed, args.mode, args.threads)))
+        return 0
+    if args.report:
+        write_report()
+        print(f"wrote {MD_PATH.relative_to(ROOT)}")
         return 0
     notebooks = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     seeds = args.seeds
@@ -374,26 +386,25 @@ def main(argv: list[str] | None = None) -> int:
     if broken:
         print("runs that did not complete (not counted):\n  " + "\n  ".join(broken))
 
-    data = load_json()
     today = dt.date.today().isoformat()
-    weak = []
+    weak, records = [], {}
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
         ordered = sorted(runs[path], key=lambda r: r["seed"])
-        record = {
+        records[path.name] = {
             "seeds": sorted(seeds),
             "mode": args.mode,
             "date": today,
             "checks": tally(nb, ordered),
             "errors": errors(ordered, nb),
         }
-        data["notebooks"][path.name] = record
-        weak += [f"{path.name}: {w}" for w in below(record, args.min_held)]
-    text = markdown({"notebooks": {p.name: data["notebooks"][p.name] for p in notebooks}})
-    print(text)
+        weak += [f"{path.name}: {w}" for w in below(records[path.name], args.min_held)]
+    print(markdown({"notebooks": records}))
     if not args.no_write:
-        save(data)
-        print(f"wrote {JSON_PATH.relative_to(ROOT)} and {MD_PATH.relative_to(ROOT)}")
+        for name, record in records.items():
+            save(name, record)
+        write_report()
+        print(f"wrote {JSON_DIR.relative_to(ROOT)}/ and {MD_PATH.relative_to(ROOT)}")
     if weak:
         print(f"held under fewer than {args.min_held:.0%} of seeds:\n  " + "\n  ".join(weak))
     return 1 if weak or broken else 0
