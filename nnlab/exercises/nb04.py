@@ -1,11 +1,15 @@
 """Checks for notebook 04 (learning-rate effects): the critical rate of a quadratic, one
-gradient-descent step, and how many steps a correction takes."""
+gradient-descent step, how many steps a correction takes, a learning rate designed for a
+correction time (run on the notebook's network), and the correction rate of an output bias
+under cross-entropy."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
+import torch
 
 from . import _as_array, call_learner, check_choice, compare_arrays, fail, passed
 
@@ -57,12 +61,15 @@ def check_critical_rate(func: Callable[[np.ndarray], float]) -> None:
             )
         if near(2.0 / np.diag(A).max()):
             fail(
-                "the diagonal entries of A are not its eigenvalues (unless A is diagonal): "
-                "compute them with np.linalg.eigvalsh(A)."
+                "the diagonal entries of A are not its eigenvalues (unless A is diagonal): the "
+                "bowl's axes are turned, so its curvatures are the eigenvalues.",
+                stronger="np.linalg.eigvalsh(A) returns the eigenvalues of a symmetric matrix.",
             )
         fail(
-            f"for A = {A.tolist()} the critical rate is not {value:.4g}: "
-            "find λ_max with np.linalg.eigvalsh, then return 2/λ_max."
+            f"for A = {A.tolist()} the critical rate is not {value:.4g}: which direction of the "
+            "bowl breaks first, and at which value of its factor 1 − lr·λ?",
+            stronger="the curvatures are the eigenvalues of A (np.linalg.eigvalsh); the steepest "
+            "one breaks when its factor 1 − lr·λ_max reaches −1: solve that for lr.",
         )
     passed(
         "critical_rate(A) = 2/λ_max; for A = [[5, 2], [2, 2]] (eigenvalues 6 and 1) that is 0.333."
@@ -123,4 +130,141 @@ def check_correction_steps(answer: object) -> None:
         hints=CORRECTION_HINTS,
         success="'b': each step multiplies the gap by 1 − lr·h = 0.9, and 0.9^10 ≈ 0.35 ≈ 1/e: "
         "about 1/(lr·h) = 10 steps.",
+    )
+
+
+def check_correction_design(
+    my_lr: object, h: float, steps: int, measure: Callable[[float], float]
+) -> None:
+    """Check a learning rate chosen so that a unit with correction rate ``h`` is corrected
+    (its gap shrunk by e) in about ``steps`` steps; then run it with ``measure(lr)``.
+
+    ``measure(lr)`` trains the notebook's pessimist and its twin at ``lr`` and returns the
+    measured steps (NaN when the gap never shrank by e). The design passes when ``my_lr``
+    is within 20 % of the rate the law 1/(lr·h) gives; the check prints the measurement.
+    """
+    if not (isinstance(h, int | float) and math.isfinite(h) and h > 0):
+        raise ValueError(f"h must be a positive number (the unit's correction rate); got {h!r}")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
+        raise ValueError(f"steps must be an integer >= 2 (the target time); got {steps!r}")
+    if not callable(measure):
+        raise TypeError(f"measure must be a function lr -> steps; got {type(measure).__name__}")
+    if my_lr is None or my_lr is Ellipsis:
+        fail("set `my_lr` to the learning rate you choose (one number), then run this cell again.")
+    try:
+        lr = float(my_lr)
+    except (TypeError, ValueError):
+        fail(f"`my_lr` should be one number, a learning rate; got {type(my_lr).__name__}.")
+    if not math.isfinite(lr) or lr <= 0:
+        fail(f"`my_lr` = {lr:g}: a learning rate is a positive, finite number.")
+    right = 1.0 / (steps * h)
+
+    def near(x: float) -> bool:
+        return abs(lr - x) <= 0.2 * x
+
+    if lr * h >= 1:
+        fail(
+            f"at lr = {lr:.3g} the factor per step 1 − lr·h = {1 - lr * h:.2f} is not between 0 "
+            "and 1: the gap would overshoot, not shrink smoothly. Aim for a much smaller rate."
+        )
+    if not near(right):
+        if near(1.0 / steps):
+            hint = "your rate leaves out h: the gap loses the fraction lr·h per step, not lr."
+        elif near(steps * h) or near(steps / h) or near(h / steps):
+            hint = "a longer correction needs a smaller rate: the time falls as the rate grows."
+        else:
+            hint = (
+                f"with lr = {lr:.3g} the law predicts about {1 / (lr * h):.0f} steps, "
+                f"not {steps}: solve the law for lr."
+            )
+        fail(
+            hint,
+            stronger=f"the gap needs about 1/(lr·h) steps; set that equal to {steps} with "
+            f"h = {h:.3g} and solve for lr.",
+        )
+    measured = float(measure(lr))
+    if not math.isfinite(measured):
+        fail(f"at lr = {lr:.3g} the gap never shrank by e within the run: check the rate.")
+    passed(
+        f"lr = {lr:.4f}, so 1/(lr·h) = {1 / (lr * h):.0f} steps predicted; the network took "
+        f"{measured:.0f} steps (a little slower than predicted: h changes as it corrects)."
+        if measured > 1 / (lr * h)
+        else f"lr = {lr:.4f}, so 1/(lr·h) = {1 / (lr * h):.0f} steps predicted; the network "
+        f"took {measured:.0f} steps."
+    )
+
+
+def _ce_curvature_reference(logits: torch.Tensor, c: int) -> float:
+    """Autograd's second derivative of the mean cross-entropy along output c's bias."""
+    labels = torch.arange(len(logits)) % logits.shape[1]  # the labels drop out of the result
+    shift = torch.zeros((), dtype=logits.dtype, requires_grad=True)
+    moved = logits.clone()
+    moved = moved + shift * torch.nn.functional.one_hot(torch.tensor(c), logits.shape[1])
+    value = torch.nn.functional.cross_entropy(moved, labels)
+    (first,) = torch.autograd.grad(value, shift, create_graph=True)
+    (second,) = torch.autograd.grad(first, shift)
+    return float(second)
+
+
+def check_bias_curvature_ce(func: Callable[[torch.Tensor, int], float]) -> None:
+    """Check ``func(logits, c) -> h``: the curvature of the mean cross-entropy along output
+    c's bias, for logits ``(n, C)``; compared with autograd's second derivative."""
+    gen = torch.Generator().manual_seed(4)
+    logits = torch.randn(60, 5, generator=gen, dtype=torch.float64) * 1.5
+    c = 2
+    got = call_learner(func, logits.clone(), c, name="bias_curvature_ce")
+    value = _as_array(got, "bias_curvature_ce(logits, c)")
+    if value.size != 1:
+        fail(
+            f"bias_curvature_ce returned {value.size} numbers; return one number, the mean "
+            "over the images."
+        )
+    value = float(value.reshape(()))
+    right = _ce_curvature_reference(logits, c)
+    p_all = torch.softmax(logits, dim=1)
+    p = p_all[:, c]
+
+    def near(x: float) -> bool:
+        return abs(value - x) <= 1e-6 * max(abs(x), 1e-9)
+
+    if not near(right):
+        if near(float((p * (1 - p)).sum())):
+            fail("that is a sum over the images; the loss is a mean, so its curvature is too.")
+        if near(float(p.mean())) or near(float((1 - p).mean())):
+            fail(
+                "that is the mean probability (or its complement), the first derivative's "
+                "ingredient. Differentiate once more: how does p change with its own logit?"
+            )
+        if near(float((p**2).mean())) or near(float((p * (1 - p) ** 2).mean())):
+            fail(
+                "close, but not the softmax's own slope: the derivative of p_c with respect to "
+                "its own logit is p_c times (1 − p_c).",
+            )
+        q = torch.softmax(logits, dim=0)[:, c]
+        if near(float((q * (1 - q)).mean())) or near(float((q * (1 - q)).sum())):
+            fail("the softmax runs over the wrong axis: normalise over the outputs (dim=1).")
+        s = torch.sigmoid(logits[:, c])
+        if near(float((s * (1 - s)).mean())):
+            fail(
+                "a sigmoid of logit c alone ignores the other outputs: the probability comes "
+                "from the softmax over all C logits."
+            )
+        fail(
+            f"bias_curvature_ce = {value:.4g}, autograd says {right:.4g}: differentiate the mean "
+            "cross-entropy twice with respect to b_c.",
+            stronger="the first derivative is the mean of p_c − [y = c]; the labels do not "
+            "depend on b_c, so the second is the mean of dp_c/db_c.",
+        )
+    got5 = call_learner(func, 5 * logits, c, name="bias_curvature_ce")
+    confident = float(_as_array(got5, "bias_curvature_ce(logits, c)").reshape(-1)[0])
+    reference5 = _ce_curvature_reference(5 * logits, c)
+    if not abs(confident - reference5) <= 1e-6 * max(reference5, 1e-12):
+        fail(
+            "right for the first logits but not for larger ones: compute it from the logits given."
+        )
+    passed(
+        f"h = mean of p_c(1 − p_c) = {right:.4f}, as autograd says. Made five times more "
+        f"confident, the same network has h = {confident:.4f}: it would correct a pessimistic "
+        f"output {right / confident:.1f}× more slowly at the same rate. Confidence near 0 or 1 "
+        "flattens the loss: an arrogant output is slow to learn it was wrong."
     )
