@@ -1,5 +1,7 @@
 """Checks of notebook 04: each accepts a right answer and names the typical mistakes."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -7,6 +9,9 @@ import torch
 from nnlab.exercises import CheckFailed
 from nnlab.exercises.nb04 import (
     CORRECTION_HINTS,
+    _ce_curvature_reference,
+    check_bias_curvature_ce,
+    check_correction_design,
     check_correction_steps,
     check_critical_rate,
     check_gd_step,
@@ -95,3 +100,124 @@ def test_correction_choice(capsys):
         check_correction_steps(None)
     with pytest.raises(CheckFailed, match="not one of the options"):
         check_correction_steps("e")
+
+
+# --------------------------------------------------------------- exercise 4: design a rate
+
+
+H = 1.6  # the correction rate of the fake network
+
+
+def _fake_measure(calls):
+    def measure(lr):
+        calls.append(lr)
+        return 1.1 / (lr * H)  # a network a little slower than the law
+
+    return measure
+
+
+def test_correction_design_accepts_the_law_and_runs_it(capsys):
+    calls = []
+    check_correction_design(1 / (40 * H), h=H, steps=40, measure=_fake_measure(calls))
+    out = capsys.readouterr().out
+    assert "Passed" in out and "40 steps predicted" in out and "took 44 steps" in out
+    assert calls == [pytest.approx(1 / (40 * H))]
+    # the exact law -1/ln(1 - lr·h) = 40 solved for lr is as good as the approximation
+    exact = (1 - math.exp(-1 / 40)) / H
+    check_correction_design(exact, h=H, steps=40, measure=_fake_measure([]))
+
+
+@pytest.mark.parametrize(
+    "my_lr, match",
+    [
+        (None, "set `my_lr`"),
+        ("fast", "one number"),
+        (-0.1, "positive"),
+        (float("nan"), "positive, finite"),
+        (2.0, "overshoot"),
+        (1 / 40, "leaves out h"),
+        (40 * H, "overshoot"),
+        (H / 40, "smaller rate"),
+        (0.03, "the law predicts about 21 steps"),
+    ],
+)
+def test_correction_design_names_the_mistake(my_lr, match):
+    calls = []
+    with pytest.raises(CheckFailed, match=match):
+        check_correction_design(my_lr, h=H, steps=40, measure=_fake_measure(calls))
+    assert calls == []  # a wrong design is not run
+
+
+def test_correction_design_hint_ladder():
+    with pytest.raises(CheckFailed) as first:
+        check_correction_design(0.005, h=H, steps=40, measure=_fake_measure([]))
+    assert "Second hint" not in str(first.value)
+    with pytest.raises(CheckFailed, match="Second hint: the gap needs about 1/\\(lr·h\\)"):
+        check_correction_design(0.005, h=H, steps=40, measure=_fake_measure([]))
+
+
+def test_correction_design_reports_a_run_that_never_corrects():
+    with pytest.raises(CheckFailed, match="never shrank"):
+        check_correction_design(1 / (40 * H), h=H, steps=40, measure=lambda lr: float("nan"))
+
+
+# --------------------------------------------------------------- exercise 5: cross-entropy
+
+
+def _right_ce(logits, c):
+    p = torch.softmax(logits, dim=1)[:, c]
+    return float((p * (1 - p)).mean())
+
+
+def test_bias_curvature_ce_accepts_the_right_formula(capsys):
+    check_bias_curvature_ce(_right_ce)
+    out = capsys.readouterr().out
+    assert "Passed" in out and "more slowly" in out
+
+
+def test_bias_curvature_ce_reference_is_autograds_second_derivative():
+    logits = torch.randn(30, 4, dtype=torch.float64)
+    assert _ce_curvature_reference(logits, 1) == pytest.approx(_right_ce(logits, 1), rel=1e-9)
+
+
+def _softmax_c(logits, c):
+    return torch.softmax(logits, dim=1)[:, c]
+
+
+@pytest.mark.parametrize(
+    "answer, match",
+    [
+        (_stub, "not written yet"),
+        (lambda L, c: float((_softmax_c(L, c) * (1 - _softmax_c(L, c))).sum()), "a sum"),
+        (lambda L, c: float(_softmax_c(L, c).mean()), "mean probability"),
+        (lambda L, c: float((1 - _softmax_c(L, c)).mean()), "mean probability"),
+        (lambda L, c: float((_softmax_c(L, c) ** 2).mean()), "own slope"),
+        (
+            lambda L, c: float(
+                (torch.softmax(L, 0)[:, c] * (1 - torch.softmax(L, 0)[:, c])).mean()
+            ),
+            "wrong axis",
+        ),
+        (
+            lambda L, c: float((torch.sigmoid(L[:, c]) * (1 - torch.sigmoid(L[:, c]))).mean()),
+            "sigmoid",
+        ),
+        (lambda L, c: _softmax_c(L, c) * (1 - _softmax_c(L, c)), "one number"),
+        (lambda L, c: 0.5, "autograd says"),
+    ],
+)
+def test_bias_curvature_ce_names_the_mistake(answer, match):
+    with pytest.raises(CheckFailed, match=match):
+        check_bias_curvature_ce(answer)
+
+
+def test_bias_curvature_ce_checks_more_than_one_set_of_logits():
+    seen = {}
+
+    def first_only(logits, c):
+        if "value" not in seen:
+            seen["value"] = _right_ce(logits, c)
+        return seen["value"]
+
+    with pytest.raises(CheckFailed, match="larger ones"):
+        check_bias_curvature_ce(first_only)

@@ -141,7 +141,7 @@ def check_correction_design(
 
     ``measure(lr)`` trains the notebook's pessimist and its twin at ``lr`` and returns the
     measured steps (NaN when the gap never shrank by e). The design passes when ``my_lr``
-    is within 20 % of the rate the law 1/(lr·h) gives; the check prints the measurement.
+    is within 15 % of the rate the law 1/(lr·h) gives; the check prints the measurement.
     """
     if not (isinstance(h, int | float) and math.isfinite(h) and h > 0):
         raise ValueError(f"h must be a positive number (the unit's correction rate); got {h!r}")
@@ -160,7 +160,7 @@ def check_correction_design(
     right = 1.0 / (steps * h)
 
     def near(x: float) -> bool:
-        return abs(lr - x) <= 0.2 * x
+        return abs(lr - x) <= 0.15 * x
 
     if lr * h >= 1:
         fail(
