@@ -37,7 +37,6 @@ PENDING = {
     "01_backprop.ipynb",
     "02_dead_neurons.ipynb",
     "03_overfitting.ipynb",
-    "04_learning_rate.ipynb",
     "05_hebbian_vs_gradient.ipynb",
 }
 SKIPPED_TOKENS = {
