@@ -34,7 +34,6 @@ LEAK_TOKENS = 3
 LEVELS = ("warm-up", "core", "stretch")
 PENDING = {
     "00_introduction.ipynb",
-    "01_backprop.ipynb",
     "02_dead_neurons.ipynb",
     "03_overfitting.ipynb",
     "04_learning_rate.ipynb",
