@@ -15,7 +15,9 @@ notebook runs many times, and what is not the lesson, lives here:
   (section 7: a unit that keeps failing);
 - ``sgd(grad, params, X, Y, ...)``: mini-batch SGD with any gradient rule (backprop,
   feedback alignment, a frozen layer), probing the network as it goes (section 6);
-- ``band(ax, x, runs, ...)``: the median of many runs and their interquartile band.
+- ``band(ax, x, runs, ...)``: the median of many runs and their interquartile band;
+- ``paired_bars(ax, categories, series, ...)``: bars of medians over runs on a log axis,
+  side by side per category, with every run as a dot and zeros drawn at a floor.
 """
 
 from __future__ import annotations
@@ -282,6 +284,46 @@ def band(
     ax.fill_between(x, low, high, color=drawn.get_color(), alpha=0.2, lw=0)
 
 
+def paired_bars(
+    ax: Axes,
+    categories: Sequence[str],
+    series: Mapping[str, tuple[np.ndarray, str]],
+    *,
+    floor: float = 1e-6,
+) -> None:
+    """Bars of the median over runs, one group per category, one bar per series, log axis.
+
+    - ``categories``: C names (the x tick labels);
+    - ``series``: ``{label: (values, colour)}`` with values ``(C, R)``, R runs per category;
+      every run is drawn as a dot; a median is printed above its bar ("0" for zero);
+    - ``floor`` > 0: where zeros are drawn (a log axis has no zero); the axis starts there.
+    """
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be matplotlib Axes; got {type(ax).__name__}")
+    if isinstance(categories, str) or not isinstance(categories, Sequence) or not categories:
+        raise TypeError("categories must be a non-empty list of names")
+    if not isinstance(series, Mapping) or not series:
+        raise TypeError("series must be a non-empty dict {label: (values, colour)}")
+    floor = check_float("floor", floor, positive=True)
+    C, width = len(categories), 0.8 / len(series)
+    x = np.arange(C)
+    for i, (label, (values, colour)) in enumerate(series.items()):
+        values = np.asarray(values, dtype=float)
+        if values.ndim != 2 or values.shape[0] != C:
+            raise ValueError(f"series[{label!r}] must be ({C}, runs); got {values.shape}")
+        offset = (i - (len(series) - 1) / 2) * width
+        medians = np.median(values, axis=1)
+        ax.bar(x + offset, np.maximum(medians, floor), width=width, color=colour, label=label)
+        for c in range(C):
+            runs = np.maximum(values[c], floor)
+            ax.plot(np.full(len(runs), x[c] + offset), runs, "k.", ms=2)
+            text = f"{medians[c]:.0e}" if medians[c] > 0 else "0"
+            ax.text(x[c] + offset, max(medians[c], floor) * 1.5, text, ha="center", fontsize=7)
+    ax.set_yscale("log")
+    ax.set_ylim(floor, None)
+    ax.set_xticks(x, list(categories))
+
+
 __all__ = [
     "NAMES",
     "band",
@@ -289,6 +331,7 @@ __all__ = [
     "flatten",
     "from_stack",
     "losses_of_many",
+    "paired_bars",
     "sgd",
     "to_stack",
     "unflatten",

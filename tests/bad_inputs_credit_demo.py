@@ -142,6 +142,21 @@ CASES = {
         bad(cd.band, "not axes", "ax", None, np.arange(2), np.ones((3, 2)), label="x"),
         bad(cd.band, "runs do not fit x", "runs", AX, np.arange(3), np.ones((3, 2)), label="x"),
     ),
+    "nnlab.credit_demo.paired_bars": names(
+        bad(cd.paired_bars, "not axes", "ax", None, ["a"], {"x": (np.ones((1, 2)), "red")}),
+        bad(cd.paired_bars, "one category string", "categories", AX, "a", {}),
+        bad(cd.paired_bars, "empty series", "series", AX, ["a"], {}),
+        bad(cd.paired_bars, "rows do not fit", "series", AX, ["a"], {"x": (np.ones((2, 2)), "r")}),
+        bad(
+            cd.paired_bars,
+            "zero floor",
+            "floor",
+            AX,
+            ["a"],
+            {"x": (np.ones((1, 2)), "r")},
+            floor=0.0,
+        ),
+    ),
     "nnlab.exercises.nb01.check_softplus_slope": names(
         check(nb01.check_softplus_slope, "not a function", "softplus_slope", 0.5),
         check(nb01.check_softplus_slope, "returns text", "softplus_slope", lambda z: "slope"),

@@ -16,6 +16,7 @@ from nnlab.credit_demo import (
     flatten,
     from_stack,
     losses_of_many,
+    paired_bars,
     sgd,
     to_stack,
     unflatten,
@@ -153,4 +154,17 @@ def test_band_draws_the_median_and_the_middle_half():
     (line,) = ax.get_lines()
     np.testing.assert_allclose(line.get_ydata(), [1.5, 2.5])
     assert line.get_label() == "runs" and len(ax.collections) == 1
+    plt.close(fig)
+
+
+def test_paired_bars_draws_medians_dots_and_a_floor_for_zeros():
+    fig, ax = plt.subplots()
+    a = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
+    b = np.array([[10.0, 20.0, 30.0], [1e-3, 1e-3, 1e-3]])
+    paired_bars(ax, ["one", "two"], {"a": (a, "red"), "b": (b, "blue")}, floor=1e-5)
+    heights = sorted(round(p.get_height(), 6) for p in ax.patches)
+    assert heights == [1e-5, 1e-3, 2.0, 20.0]  # medians, the zero drawn at the floor
+    assert len(ax.get_lines()) == 4  # one dot series per bar
+    assert "0" in [t.get_text() for t in ax.texts]
+    assert ax.get_yscale() == "log" and ax.get_ylim()[0] == 1e-5
     plt.close(fig)
