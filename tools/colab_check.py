@@ -82,15 +82,22 @@ def main(argv: list[str] | None = None) -> int:
                 *TEST_TOOLS,
             ]
         )
-        run(
+        where = subprocess.run(
             [
                 python,
                 "-c",
-                "import ipywidgets, nnlab, torch; print('ipywidgets', "
-                "ipywidgets.__version__, '| nnlab', nnlab.__version__, 'from', nnlab.__file__, "
+                "import ipywidgets, nnlab, torch; print(nnlab.__file__); "
+                "print('ipywidgets', ipywidgets.__version__, '| nnlab', nnlab.__version__, "
                 "'| torch', torch.__version__)",
-            ]
-        )
+            ],
+            cwd=tmp,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.splitlines()
+        print(f"nnlab imported from {where[0]}\n{where[1]}", flush=True)
+        if Path(where[0]).resolve().is_relative_to(ROOT):
+            raise SystemExit("nnlab was imported from the repository, not from the wheel")
 
         work = tmp / "course"
         (work / "notebooks").mkdir(parents=True)
