@@ -32,7 +32,7 @@ NBVAL := $(BIN)/python -m pytest -p tools.nbtiming -p tools.nbguard --nbval-lax 
 
 .PHONY: lab test setup lint unit notebooks-test notebooks-seed seeds seed-scan student student-check notebooks \
 	clean-notebooks clean handout grade guide-times teach-tools chromium test-browser binder-check \
-	bench colab-check
+	bench colab-check site test-site
 
 setup: $(STAMP)
 
@@ -135,6 +135,14 @@ bench: $(STAMP)
 ## 7.7.1 and torch 2.13.0 in a fresh venv, every notebook run from a folder outside the repo.
 colab-check: $(STAMP)
 	$(BIN)/python -m tools.colab_check $(NOTEBOOKS)
+
+## make site: the course website in build/site/ (Jupyter Book 1, offline, from the stored
+## notebooks; installs the site extra). make test-site: every page in headless Chromium.
+site:
+	$(COURSE) site
+
+test-site: site teach-tools chromium
+	NNLAB_SITE_BROWSER=1 CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest tests/test_site.py -v
 
 ## make notebooks: re-execute every notebook in a fresh kernel and store clean outputs.
 notebooks: $(STAMP)

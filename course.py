@@ -20,9 +20,9 @@ Options:
   --dry-run         print the commands instead of running them
 
 The other maintainer steps run alone too: lint, unit, notebooks-test, notebooks-seed,
-student-check (`python course.py unit`). Settings: NNLAB_MODE, NNLAB_SEED, OTHER_SEED (the
-second seed `test` runs every notebook under; default 1), LAB_FLAGS (extra flags for
-JupyterLab).
+student-check (`python course.py unit`), and site (the website, into build/site/).
+Settings: NNLAB_MODE, NNLAB_SEED, OTHER_SEED (the second seed `test` runs every notebook
+under; default 1), LAB_FLAGS (extra flags for JupyterLab).
 """
 
 from __future__ import annotations
@@ -195,6 +195,17 @@ def setup(python: str | None = None, index: str | None = None) -> Path:
     return py
 
 
+def extra(py: Path, name: str) -> None:
+    """Install nnlab's optional extra ``name`` (e.g. "site") when pyproject.toml changed."""
+    stamp = VENV / f".nnlab-installed-{name}"
+    pyproject = ROOT / "pyproject.toml"
+    if stamp.exists() and stamp.stat().st_mtime >= pyproject.stat().st_mtime:
+        return
+    must([str(py), "-m", "pip", "install", "--quiet", "-e", f".[dev,{name}]"])
+    if not DRY_RUN:
+        stamp.touch()
+
+
 def lab(py: Path) -> int:
     flags = shlex.split(os.environ.get("LAB_FLAGS", ""))
     root_flag = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
@@ -259,8 +270,16 @@ def student_check(py: Path) -> int:
     )
 
 
+def site(py: Path) -> int:
+    """Build the course website into build/site/ from the stored notebooks (no execution)."""
+    extra(py, "site")
+    return run([str(py), "-m", "tools.site", "build"])
+
+
 def test(py: Path) -> int:
-    """What CI runs: lint, unit tests, every notebook twice (two seeds), student versions."""
+    """What CI runs: lint, unit tests (the website's build and link check among them), every
+    notebook twice (two seeds), student versions."""
+    extra(py, "site")
     for step in (lint, unit, notebooks_test, notebooks_seed, student_check):
         status = step(py)
         if status != 0:
@@ -278,6 +297,7 @@ STEPS = {
     "student-check": student_check,
     "test": test,
     "lab": lab,
+    "site": site,
 }
 
 
