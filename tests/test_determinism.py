@@ -11,8 +11,8 @@ count. These tests check the plugin on tiny notebooks in real kernels, and the w
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -165,30 +165,48 @@ def test_a_notebook_kernel_runs_offline_and_must_not_write_files(pytester):
 # ----------------------------------------------------------------------------- the wiring
 
 
-def _make_dry_run(*targets):
-    if shutil.which("make") is None:
-        pytest.skip("needs make")
+def _dry_run(step):
+    """The commands ``python course.py <step>`` runs (what ``make <step>`` calls)."""
     out = subprocess.run(
-        ["make", "-n", "--no-print-directory", *targets],
+        [sys.executable, "course.py", "--dry-run", step],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    return [line for line in out.splitlines() if "pytest" in line]
+    return [line for line in out.splitlines() if line.startswith("[course] $")]
+
+
+def test_make_calls_course_py_for_the_two_commands_and_their_steps():
+    makefile = (ROOT / "Makefile").read_text()
+    for target in (
+        "lab",
+        "test",
+        "lint",
+        "unit",
+        "notebooks-test",
+        "notebooks-seed",
+        "student-check",
+    ):
+        rule = re.search(rf"^{target}:.*\n\t(.*)$", makefile, re.M)
+        assert rule and f"$(COURSE) {target}" in rule.group(1), f"make {target} calls course.py"
 
 
 def test_make_test_runs_every_notebook_twice_and_once_more_under_another_seed():
-    test_rule = re.search(r"^test:(.*)$", (ROOT / "Makefile").read_text(), re.M).group(1)
-    assert {"notebooks-test", "notebooks-seed"} <= set(test_rule.split())
-    first, second = _make_dry_run("notebooks-test", "notebooks-seed")
+    steps = _dry_run("test")
+    runs = [line for line in steps if "--nbval-lax" in line]
+    assert len(runs) == 2, steps
+    first, second = runs
     for line in (first, second):
-        assert "-p tools.nbtiming" in line and "-p tools.nbguard" in line and "--nbval-lax" in line
+        assert "-p tools.nbtiming" in line and "-p tools.nbguard" in line
         for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
             assert f"notebooks/{path.name}" in line, f"{path.name} is not run"
     assert "NNLAB_SEED" not in first, "the first run must use the stored outputs' seed"
     seed = re.search(r"NNLAB_SEED=(\d+)", second)
     assert seed and seed.group(1) != "0", second
+    assert any("ruff check" in line for line in steps) and any(
+        "student.py verify" in line for line in steps
+    )
 
 
 def test_ci_runs_exactly_make_test():
