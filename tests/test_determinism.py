@@ -131,6 +131,30 @@ def test_an_output_that_differs_from_the_stored_one_fails_its_cell(pytester):
     )
 
 
+def test_outputs_stored_on_another_machine_are_not_compared_but_claims_are(pytester):
+    from tools import nbtools
+
+    here = nbtools.fingerprint()
+    cells = [("print(2)", [_stream("1\n")]), ("assert 1 + 1 == 3", [])]
+    elsewhere = _notebook(cells)
+    elsewhere.metadata["nnlab"] = {"outputs_from": {**here, "cpu": "AVX2-elsewhere"}}
+    result = _run(pytester, elsewhere)
+    result.assert_outcomes(passed=1, failed=1)  # the wrong print passes, the assert fails
+    result.stdout.fnmatch_lines(["*outputs of 07_tiny.ipynb not compared (claims were)*AVX2*"])
+    same = _notebook(cells)
+    same.metadata["nnlab"] = {"outputs_from": here}
+    result = _run(pytester, same, name="08_tiny.ipynb")
+    result.assert_outcomes(failed=2)  # on the storing machine the wrong print fails too
+
+
+def test_the_fingerprint_names_what_outputs_depend_on():
+    from tools import nbtools
+
+    here = nbtools.fingerprint()
+    assert set(here) == {"torch", "numpy", "cpu", "threads"}
+    assert here["torch"].startswith("2.") and here["threads"] >= 1
+
+
 def test_under_another_seed_only_the_asserts_count(pytester, monkeypatch):
     monkeypatch.setenv("NNLAB_SEED", "1")
     cells = [("print(2)", [_stream("1\n")]), ("assert 1 + 1 == 3", [])]

@@ -33,7 +33,6 @@ MAX_CELL_LINES = 40
 LEAK_TOKENS = 3
 LEVELS = ("warm-up", "core", "stretch")
 PENDING = {
-    "00_introduction.ipynb",
     "02_dead_neurons.ipynb",
     "03_overfitting.ipynb",
     "04_learning_rate.ipynb",
