@@ -1,19 +1,23 @@
-# nnlab: the two commands are `make lab` and `make test` (see README.md).
-# Both create .venv with Python 3.11 when it is missing and install only when pyproject.toml changed.
+# nnlab: the two commands are `make lab` and `make test` (see README.md). Both call course.py
+# (`python course.py lab` / `test` is the same thing without make, e.g. on Windows), which
+# creates .venv with the newest Python 3.13, 3.12 or 3.11 it finds (or PYTHON=...) when it is
+# missing, and installs only when pyproject.toml changed.
 
-PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+# Any Python 3 runs course.py; course.py picks the Python that makes .venv.
+SCRIPT_PY := $(shell command -v python3 2>/dev/null || command -v python)
+PYTHON ?=
+COURSE := $(SCRIPT_PY) course.py $(if $(PYTHON),--python $(PYTHON),)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.nnlab-installed
 LAB_FLAGS ?=
-# Jupyter refuses to start as root unless told; containers and these machines run as root.
-ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # Fast mode and no progress bars for every automated run; a learner's run keeps its defaults.
 # NNLAB_FIGURE_AUDIT=1: a cell that shows a figure without a title or without axis labels
-# with units fails (nnlab/figure_audit.py; CONTRIBUTING.md, "Figures").
+# fails (nnlab/figure_audit.py; CONTRIBUTING.md, "Figures").
 # OMP_WAIT_POLICY=PASSIVE: torch's idle OpenMP threads sleep instead of spinning; on a busy
 # 2-core machine spinning made notebook 00 take 5 to 77 s instead of a steady 5 to 6 s.
+# (course.py sets the same for lint, unit, notebooks-test, notebooks-seed and student-check.)
 TEST_ENV := NNLAB_MODE=fast NNLAB_PROGRESS=0 NNLAB_FIGURE_AUDIT=1 OMP_WAIT_POLICY=PASSIVE
 # Grading runs a learner's notebook as a learner would, without the figure audit.
 GRADE_ENV := NNLAB_MODE=fast NNLAB_PROGRESS=0 OMP_WAIT_POLICY=PASSIVE
@@ -28,44 +32,39 @@ NBVAL := $(BIN)/python -m pytest -p tools.nbtiming -p tools.nbguard --nbval-lax 
 
 .PHONY: lab test setup lint unit notebooks-test notebooks-seed seeds seed-scan student student-check notebooks \
 	clean-notebooks clean handout grade guide-times teach-tools chromium test-browser binder-check \
-	bench
+	bench colab-check site test-site
 
 setup: $(STAMP)
 
-$(BIN)/python:
-	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "nnlab needs Python 3.11, got " + sys.version.split()[0]'
-	$(PYTHON) -m venv $(VENV)
-
-# torch is pinned here: 2.13.0 is the CPU wheel; an unpinned torch pulls a multi-GB CUDA build.
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+# course.py setup: torch==2.13.0 (pinned; on Linux from PyTorch's CPU-only index when it can
+# be reached, else the default index), then nnlab editable with the dev extra.
+$(STAMP): pyproject.toml
+	$(COURSE) setup
 
 ## make lab: set everything up, then open the course in JupyterLab at notebook 00.
-lab: $(STAMP)
-	cd notebooks && ../$(BIN)/jupyter lab 00_introduction.ipynb $(ROOT_FLAG) $(LAB_FLAGS)
+lab:
+	LAB_FLAGS="$(LAB_FLAGS)" $(COURSE) lab
 
-## make test: set everything up, then lint, unit tests and every notebook under nbval.
-test: $(STAMP) lint unit notebooks-test notebooks-seed student-check
+## make test: set everything up, then lint, unit tests, every notebook under nbval (default
+## seed, outputs compared with the stored ones; then OTHER_SEED), and the student versions.
+test:
+	OTHER_SEED=$(OTHER_SEED) $(COURSE) test
 
-lint: $(STAMP)
-	$(BIN)/ruff check nnlab tests tools benchmarks notebooks
-	$(BIN)/ruff format --check nnlab tests tools benchmarks notebooks
+lint:
+	$(COURSE) lint
 
-unit: $(STAMP)
-	$(TEST_ENV) $(BIN)/python -m pytest tests
+unit:
+	$(COURSE) unit
 
 # One fresh kernel per notebook, in the venv's Python; prints each notebook's run time and
 # peak memory. With the default seed every cell's text outputs must equal the stored ones
 # (tools/nbguard.py): the stored notebook is a first run, this is a second.
-notebooks-test: $(STAMP)
-	$(TEST_ENV) $(NBVAL) $(NOTEBOOKS)
+notebooks-test:
+	$(COURSE) notebooks-test $(NOTEBOOKS)
 
-# Every notebook once more under another seed: each assert must still hold.
-notebooks-seed: $(STAMP)
-	NNLAB_SEED=$(OTHER_SEED) $(TEST_ENV) $(NBVAL) $(NOTEBOOKS)
+# Every notebook once more under another seed: each claim must still hold.
+notebooks-seed:
+	OTHER_SEED=$(OTHER_SEED) $(COURSE) notebooks-seed $(NOTEBOOKS)
 
 ## make seeds [SEEDS="1 2 3"] [NOTEBOOKS=...]: run the notebooks under each seed (asserts only).
 seeds: $(STAMP)
@@ -86,8 +85,8 @@ student: $(STAMP)
 	$(BIN)/python tools/student.py build $(NOTEBOOKS)
 
 # Each student version runs past its unfinished exercises, and each check fails with a hint.
-student-check: student
-	$(TEST_ENV) $(BIN)/python tools/student.py verify $(addprefix build/student/,$(notdir $(NOTEBOOKS)))
+student-check:
+	$(COURSE) student-check $(NOTEBOOKS)
 
 ## make handout: build/nnlab-student.zip, the course with student versions, to hand out.
 handout: $(STAMP)
@@ -131,6 +130,19 @@ binder-check: $(TOOLS_STAMP)
 ## engine and every interactive control; print and write benchmarks/RESULTS.md (minutes).
 bench: $(STAMP)
 	NNLAB_PROGRESS=0 $(BIN)/python -m benchmarks.course
+
+## make colab-check: a Colab-like run, offline: nnlab's wheel (not editable) with ipywidgets
+## 7.7.1 and torch 2.13.0 in a fresh venv, every notebook run from a folder outside the repo.
+colab-check: $(STAMP)
+	$(BIN)/python -m tools.colab_check $(NOTEBOOKS)
+
+## make site: the course website in build/site/ (Jupyter Book 1, offline, from the stored
+## notebooks; installs the site extra). make test-site: every page in headless Chromium.
+site:
+	$(COURSE) site
+
+test-site: site teach-tools chromium
+	NNLAB_SITE_BROWSER=1 CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest tests/test_site.py -v
 
 ## make notebooks: re-execute every notebook in a fresh kernel and store clean outputs.
 notebooks: $(STAMP)

@@ -1,4 +1,5 @@
-"""Data: the digits shipped in ``data/``, a stratified split, and small synthetic sets.
+"""Data: the digits shipped inside the package (``nnlab/datasets/``), a stratified split, and
+small synthetic sets.
 
 Every function is seeded and returns torch tensors: inputs ``X`` as float32 ``(n, d)`` and
 targets ``y`` as int64 class labels ``(n,)`` (or float32 ``(n, 1)`` for regression).
@@ -8,8 +9,10 @@ Introduced in notebook 00.
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 import os
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +21,8 @@ import torch
 from ._validate import check_float, check_int, check_same_length, check_tensor
 from .config import resolve_seed
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-DIGITS_FILE = DATA_DIR / "digits.npz"
+DATASETS = resources.files("nnlab").joinpath("datasets")  # package data: works from a wheel
+DIGITS_FILE = DATASETS.joinpath("digits.npz")
 DIGITS_SHA256 = "dff739c317c3d7a561cd1d11ae22ab4ac7f0557489c9e3935e97bec510d05737"
 
 
@@ -27,12 +30,8 @@ class DataFileError(RuntimeError):
     """A shipped data file is missing or does not match its recorded checksum."""
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def load_digits(path: str | Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Load the 8x8 handwritten digits (UCI, 1,797 images) from ``data/digits.npz``.
+    """Load the 8x8 handwritten digits (UCI, 1,797 images) shipped in ``nnlab/datasets/``.
 
     Returns ``(X, y)``: X float32 ``(1797, 64)`` with pixels scaled to [0, 1], y int64
     ``(1797,)`` with digits 0..9. The file's SHA-256 is checked first; a missing or
@@ -46,16 +45,19 @@ def load_digits(path: str | Path | None = None) -> tuple[torch.Tensor, torch.Ten
     file = Path(path) if path is not None else DIGITS_FILE
     if not file.is_file():
         raise DataFileError(
-            f"digits data file not found: {file}. It ships with the course in data/; "
-            "restore it with `git checkout -- data/digits.npz`."
+            f"digits data file not found: {file}. It ships inside the nnlab package "
+            "(nnlab/datasets/digits.npz): reinstall nnlab, or in a clone run "
+            "`git checkout -- nnlab/datasets/digits.npz`."
         )
-    digest = _sha256(file)
+    raw = file.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
     if digest != DIGITS_SHA256:
         raise DataFileError(
             f"digits data file {file} is corrupted: SHA-256 {digest[:12]}... does not match "
-            f"the recorded {DIGITS_SHA256[:12]}...; restore it with `git checkout -- {file.name}`."
+            f"the recorded {DIGITS_SHA256[:12]}...; reinstall nnlab, or in a clone run "
+            "`git checkout -- nnlab/datasets/digits.npz`."
         )
-    with np.load(file, allow_pickle=False) as arrays:
+    with np.load(io.BytesIO(raw), allow_pickle=False) as arrays:
         X = torch.from_numpy(arrays["X"].astype(np.float32) / 16.0)
         y = torch.from_numpy(arrays["y"].astype(np.int64))
     return X, y

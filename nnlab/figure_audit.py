@@ -6,11 +6,14 @@ The rules (CONTRIBUTING.md, "Figures"):
 - the figure has a suptitle, or every axes that shows data has a title (axes drawn on top
   of each other, like a ``twinx`` pair, share one title);
 - every axis that shows tick labels has a label, and the label names a unit in
-  parentheses: "epoch (passes over the data)", "loss (nats)", "weight (a.u.)". An axis
-  without tick labels needs no label: an image with ``axis("off")`` or hidden ticks, or
-  the inner panels of a shared axis. Categorical axes (names as tick labels) need a label
-  but no unit;
-- a colorbar's label names a unit in parentheses;
+  parentheses ("epoch (passes over the data)", "loss (nats)", "weight (a.u.)"), or names a
+  dimensionless quantity and says so plainly: a word of ``DIMENSIONLESS_WORDS``
+  ("accuracy", "dead fraction", "cosine") or a coordinate of a toy input ("$x_1$", "x₂").
+  Any other label without parentheses ("time", "loss", "epoch") is refused: its unit is
+  missing. An axis without tick labels needs no label: an image with ``axis("off")`` or
+  hidden ticks, or the inner panels of a shared axis. Categorical axes (names as tick
+  labels) need a label but no unit;
+- a colorbar's label follows the same rule as an axis label;
 - no rainbow colormaps (``jet``, ``hsv``, ...): they mislead colour-blind readers.
 
 The automatic audit runs inside a notebook's kernel when the environment variable
@@ -41,6 +44,28 @@ HOOK = "nnlab.figure_audit:_watch"
 RAINBOW_CMAPS = {"jet", "rainbow", "gist_rainbow", "hsv", "nipy_spectral", "gist_ncar", "prism"}
 _MATH = re.compile(r"\$[^$]*\$")
 _UNIT = re.compile(r"\([^()]*[^\s()][^()]*\)")
+# Quantities without a unit: a label naming one of them may say so plainly, without
+# parentheses ("accuracy", "dead fraction", "share of wins"). Keep the list to words that
+# are dimensionless whatever they qualify; "loss", "time", "weight" or "rate" are not.
+DIMENSIONLESS_WORDS = frozenset(
+    {
+        "accuracy",
+        "correlation",
+        "cosine",
+        "fraction",
+        "probability",
+        "proportion",
+        "ratio",
+        "share",
+    }
+)
+# A coordinate of a toy input, with no unit of its own: "$x_1$", "$x_{2}$", "x₁", "x_2".
+_COORDINATE = re.compile(r"\$\s*x_\{?\d+\}?\s*\$|x[\u2080-\u2089]+|x_?\d+")
+_WORD = re.compile(r"[a-z]+")
+_UNIT_HINT = (
+    "(like 'loss (nats)', 'time (steps)', 'weight (a.u.)'; a dimensionless quantity may say "
+    "so plainly: 'accuracy', 'dead fraction', '$x_1$')"
+)
 
 
 class FigureAuditError(AssertionError):
@@ -54,9 +79,39 @@ class FigureAuditError(AssertionError):
 def has_unit(label: str) -> bool:
     """Return True when ``label`` names a unit in parentheses, outside any ``$math$``.
 
-    ``"loss (nats)"`` and ``"$x_1$ (input units)"`` have one; ``"epoch"`` and ``"$f(x)$"`` do not.
+    ``"loss (nats)"`` and ``"time ($\\mu$s)"`` have one; ``"epoch"`` and ``"$f(x)$"`` do not.
     """
+    if not isinstance(label, str):
+        raise TypeError(f"label must be a string; got {type(label).__name__}")
     return bool(_UNIT.search(_MATH.sub("M", label)))
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+
+def is_dimensionless(label: str) -> bool:
+    """Return True when ``label`` names a quantity without a unit, which needs no parentheses.
+
+    That is a coordinate of a toy input alone (``"$x_1$"``, ``"x₂"``), or a label with a
+    word of ``DIMENSIONLESS_WORDS`` outside any ``$math$`` (``"accuracy"``, ``"dead
+    fraction"``, ``"cosine with the gradient"``). ``"time"``, ``"loss"`` and ``"$f(x)$"`` are
+    not: they have units the label leaves out.
+    """
+    if not isinstance(label, str):
+        raise TypeError(f"label must be a string; got {type(label).__name__}")
+    text = label.strip()
+    if _COORDINATE.fullmatch(text):
+        return True
+    words = _WORD.findall(_MATH.sub(" ", text).lower())
+    return any(_singular(word) in DIMENSIONLESS_WORDS for word in words)
+
+
+def label_states_its_unit(label: str) -> bool:
+    """Return True when ``label`` names a unit in parentheses or a dimensionless quantity."""
+    return has_unit(label) or is_dimensionless(label)
 
 
 def figure_name(fig: Figure) -> str:
@@ -133,8 +188,8 @@ def _colorbar_problems(colorbar: Any, where: str) -> list[str]:
     label = axis.get_label_text().strip()
     if not label:
         return [f"{where}: the colorbar has no label (e.g. 'activation (a.u.)')"]
-    if not has_unit(label):
-        return [f"{where}: colorbar label '{label}' has no unit in parentheses"]
+    if not label_states_its_unit(label):
+        return [f"{where}: colorbar label '{label}' has no unit in parentheses {_UNIT_HINT}"]
     return []
 
 
@@ -177,11 +232,8 @@ def _axis_problems(axis: Axis, letter: str, where: str) -> list[str]:
     label = axis.get_label_text().strip()
     if not label:
         return [f"{where} has no {letter} label (name the quantity and its unit in parentheses)"]
-    if not _is_categorical(axis) and not has_unit(label):
-        return [
-            f"{where}: {letter} label '{label}' has no unit in parentheses "
-            "(like 'loss (nats)', 'time (steps)', 'dead units (fraction)', 'weight (a.u.)')"
-        ]
+    if not _is_categorical(axis) and not label_states_its_unit(label):
+        return [f"{where}: {letter} label '{label}' has no unit in parentheses {_UNIT_HINT}"]
     return []
 
 
@@ -301,4 +353,14 @@ def enable() -> bool:
     return True
 
 
-__all__ = ["FigureAuditError", "enable", "enabled_by_env", "figure_name", "figure_problems"]
+__all__ = [
+    "DIMENSIONLESS_WORDS",
+    "FigureAuditError",
+    "enable",
+    "enabled_by_env",
+    "figure_name",
+    "figure_problems",
+    "has_unit",
+    "is_dimensionless",
+    "label_states_its_unit",
+]

@@ -150,5 +150,5 @@ def plot_decision_boundary(
         edgecolors="white",
         linewidths=0.4,
     )
-    ax.set(xlabel="$x_1$ (input units)", ylabel="$x_2$ (input units)", title=title)
+    ax.set(xlabel="$x_1$", ylabel="$x_2$", title=title)  # toy coordinates: no unit
     return ax

@@ -21,16 +21,16 @@ def test_digits_shapes_dtypes_and_range():
 
 
 def test_digits_match_the_raw_file_independently(root):
-    with np.load(root / "data" / "digits.npz", allow_pickle=False) as raw:
+    with np.load(root / "nnlab" / "datasets" / "digits.npz", allow_pickle=False) as raw:
         X, y = nnlab.load_digits()
         np.testing.assert_allclose(X.numpy() * 16, raw["X"])
         np.testing.assert_array_equal(y.numpy(), raw["y"])
 
 
 def test_recorded_checksum_matches_file_and_data_readme(root):
-    digest = hashlib.sha256((root / "data" / "digits.npz").read_bytes()).hexdigest()
+    digest = hashlib.sha256((root / "nnlab" / "datasets" / "digits.npz").read_bytes()).hexdigest()
     assert digest == data.DIGITS_SHA256
-    assert digest in (root / "data" / "README.md").read_text()
+    assert digest in (root / "nnlab" / "datasets" / "README.md").read_text()
 
 
 def test_missing_file_names_the_file(tmp_path):

@@ -11,8 +11,8 @@ count. These tests check the plugin on tiny notebooks in real kernels, and the w
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -131,6 +131,30 @@ def test_an_output_that_differs_from_the_stored_one_fails_its_cell(pytester):
     )
 
 
+def test_outputs_stored_on_another_machine_are_not_compared_but_claims_are(pytester):
+    from tools import nbtools
+
+    here = nbtools.fingerprint()
+    cells = [("print(2)", [_stream("1\n")]), ("assert 1 + 1 == 3", [])]
+    elsewhere = _notebook(cells)
+    elsewhere.metadata["nnlab"] = {"outputs_from": {**here, "cpu": "AVX2-elsewhere"}}
+    result = _run(pytester, elsewhere)
+    result.assert_outcomes(passed=1, failed=1)  # the wrong print passes, the assert fails
+    result.stdout.fnmatch_lines(["*outputs of 07_tiny.ipynb not compared (claims were)*AVX2*"])
+    same = _notebook(cells)
+    same.metadata["nnlab"] = {"outputs_from": here}
+    result = _run(pytester, same, name="08_tiny.ipynb")
+    result.assert_outcomes(failed=2)  # on the storing machine the wrong print fails too
+
+
+def test_the_fingerprint_names_what_outputs_depend_on():
+    from tools import nbtools
+
+    here = nbtools.fingerprint()
+    assert set(here) == {"torch", "numpy", "cpu", "threads"}
+    assert here["torch"].startswith("2.") and here["threads"] >= 1
+
+
 def test_under_another_seed_only_the_asserts_count(pytester, monkeypatch):
     monkeypatch.setenv("NNLAB_SEED", "1")
     cells = [("print(2)", [_stream("1\n")]), ("assert 1 + 1 == 3", [])]
@@ -165,30 +189,48 @@ def test_a_notebook_kernel_runs_offline_and_must_not_write_files(pytester):
 # ----------------------------------------------------------------------------- the wiring
 
 
-def _make_dry_run(*targets):
-    if shutil.which("make") is None:
-        pytest.skip("needs make")
+def _dry_run(step):
+    """The commands ``python course.py <step>`` runs (what ``make <step>`` calls)."""
     out = subprocess.run(
-        ["make", "-n", "--no-print-directory", *targets],
+        [sys.executable, "course.py", "--dry-run", step],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    return [line for line in out.splitlines() if "pytest" in line]
+    return [line for line in out.splitlines() if line.startswith("[course] $")]
+
+
+def test_make_calls_course_py_for_the_two_commands_and_their_steps():
+    makefile = (ROOT / "Makefile").read_text()
+    for target in (
+        "lab",
+        "test",
+        "lint",
+        "unit",
+        "notebooks-test",
+        "notebooks-seed",
+        "student-check",
+    ):
+        rule = re.search(rf"^{target}:.*\n\t(.*)$", makefile, re.M)
+        assert rule and f"$(COURSE) {target}" in rule.group(1), f"make {target} calls course.py"
 
 
 def test_make_test_runs_every_notebook_twice_and_once_more_under_another_seed():
-    test_rule = re.search(r"^test:(.*)$", (ROOT / "Makefile").read_text(), re.M).group(1)
-    assert {"notebooks-test", "notebooks-seed"} <= set(test_rule.split())
-    first, second = _make_dry_run("notebooks-test", "notebooks-seed")
+    steps = _dry_run("test")
+    runs = [line for line in steps if "--nbval-lax" in line]
+    assert len(runs) == 2, steps
+    first, second = runs
     for line in (first, second):
-        assert "-p tools.nbtiming" in line and "-p tools.nbguard" in line and "--nbval-lax" in line
+        assert "-p tools.nbtiming" in line and "-p tools.nbguard" in line
         for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
             assert f"notebooks/{path.name}" in line, f"{path.name} is not run"
     assert "NNLAB_SEED" not in first, "the first run must use the stored outputs' seed"
     seed = re.search(r"NNLAB_SEED=(\d+)", second)
     assert seed and seed.group(1) != "0", second
+    assert any("ruff check" in line for line in steps) and any(
+        "student.py verify" in line for line in steps
+    )
 
 
 def test_ci_runs_exactly_make_test():

@@ -9,7 +9,12 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 import nnlab
 from nnlab import figure_audit
-from nnlab.figure_audit import FigureAuditError, has_unit
+from nnlab.figure_audit import (
+    FigureAuditError,
+    has_unit,
+    is_dimensionless,
+    label_states_its_unit,
+)
 from nnlab.plotting import figure_problems
 from tools.nbtools import run
 
@@ -34,6 +39,72 @@ def _line(title="Loss", xlabel="epoch (passes)", ylabel="loss (nats)"):
 )
 def test_has_unit_wants_parentheses_outside_math(label, ok):
     assert has_unit(label) is ok
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "accuracy",
+        "validation accuracy",
+        "dead fraction",
+        "fraction of units active",
+        "cosine with the gradient",
+        "share of wins",
+        "probabilities",
+        "$x_1$",
+        "$x_{2}$",
+        " x\u2081 ",
+        "x_2",
+        "Accuracy",
+    ],
+)
+def test_a_dimensionless_quantity_may_say_so_plainly(label):
+    assert is_dimensionless(label) and label_states_its_unit(label)
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "time",
+        "loss",
+        "epoch",
+        "weight",
+        "learning rate",
+        "$f(x)$",
+        "$x$",
+        "x_1 + x_2",
+        "$\\mathrm{accuracy}$",
+        "fractional error",
+        "",
+    ],
+)
+def test_a_missing_unit_is_still_caught(label):
+    """Words with a unit, a listed word only inside math, a coordinate inside a formula."""
+    assert not is_dimensionless(label)
+    assert not label_states_its_unit(label)
+
+
+def test_unit_checks_refuse_a_label_that_is_not_text():
+    for check in (has_unit, is_dimensionless, label_states_its_unit):
+        with pytest.raises(TypeError, match="label must be a string"):
+            check(None)
+
+
+def test_dimensionless_labels_pass_the_audit_and_unitless_ones_do_not():
+    fig, ax = _line(xlabel="$x_1$", ylabel="accuracy")
+    assert figure_problems(fig) == []
+    ax.set_ylabel("loss")
+    assert figure_problems(fig) == [
+        "figure 'Loss', axes 1: y label 'loss' has no unit in parentheses (like 'loss (nats)', "
+        "'time (steps)', 'weight (a.u.)'; a dimensionless quantity may say so plainly: "
+        "'accuracy', 'dead fraction', '$x_1$')"
+    ]
+    image = ax.imshow(np.eye(2))
+    colorbar = fig.colorbar(image, ax=ax, label="probability")
+    ax.set_ylabel("dead fraction")
+    assert figure_problems(fig) == []
+    colorbar.set_label("activation")
+    assert "colorbar label 'activation' has no unit" in figure_problems(fig)[0]
 
 
 def test_a_complete_figure_has_no_problems():
@@ -61,7 +132,8 @@ def test_a_suptitle_titles_every_panel_and_names_the_figure():
     axes[1].set_xlabel("step")
     assert figure_problems(fig) == [
         "figure 'Two panels', axes 2: x label 'step' has no unit in parentheses "
-        "(like 'loss (nats)', 'time (steps)', 'dead units (fraction)', 'weight (a.u.)')"
+        "(like 'loss (nats)', 'time (steps)', 'weight (a.u.)'; a dimensionless quantity may "
+        "say so plainly: 'accuracy', 'dead fraction', '$x_1$')"
     ]
 
 

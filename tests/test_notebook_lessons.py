@@ -33,8 +33,6 @@ MAX_CELL_LINES = 40
 LEAK_TOKENS = 3
 LEVELS = ("warm-up", "core", "stretch")
 PENDING = {
-    "00_introduction.ipynb",
-    "01_backprop.ipynb",
     "02_dead_neurons.ipynb",
     "03_overfitting.ipynb",
     "05_hebbian_vs_gradient.ipynb",

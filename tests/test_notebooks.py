@@ -95,7 +95,8 @@ def test_notebook_name_size_and_metadata(path):
     assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name)
     assert path.stat().st_size < 1.5 * 2**20, "keep notebooks light: smaller figures"
     nb = _load(path)
-    assert set(nb["metadata"]) <= {"kernelspec", "language_info"}
+    assert set(nb["metadata"]) <= {"kernelspec", "language_info", "nnlab"}
+    assert set(nb["metadata"].get("nnlab", {})) <= {"outputs_from"}
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
     for cell in nb["cells"]:
         assert set(cell.get("metadata", {})) <= {"tags"}, "run `make clean-notebooks`"

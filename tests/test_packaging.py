@@ -50,9 +50,9 @@ def test_environment_yml_installs_no_local_package(root):
     assert "python -m pip install --no-deps -e ." in post
 
 
-def test_makefile_pins_the_cpu_torch_and_ci_runs_make_test(root):
-    makefile = (root / "Makefile").read_text()
-    assert "torch==2.13.0" in makefile
+def test_setup_pins_the_cpu_torch_and_ci_runs_make_test(root):
+    script = (root / "course.py").read_text()
+    assert 'TORCH = "torch==2.13.0"' in script
     ci = (root / ".ci" / "run").read_text().strip().splitlines()
     assert [line for line in ci if not line.startswith(("#", "set ", "cd "))] == ["make test"]
 
@@ -86,3 +86,85 @@ def test_binder_url_rejects_bad_paths():
         nnlab.binder_url("../secret.ipynb")
     with pytest.raises(ValueError, match="notebook"):
         nnlab.binder_url(3)
+
+
+def _build_wheel(root, out):
+    """Build nnlab's wheel from the tree into ``out`` (offline: the venv's setuptools)."""
+    import subprocess
+    import sys
+
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--quiet",
+            "--wheel-dir",
+            str(out),
+            str(root),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    (wheel,) = out.glob("nnlab-*.whl")
+    return wheel
+
+
+def test_a_wheel_built_from_the_tree_carries_the_data_and_loads_it(root, tmp_path):
+    import subprocess
+    import sys
+    import zipfile
+
+    build = tmp_path / "build"
+    wheel = _build_wheel(root, build)
+    names = zipfile.ZipFile(wheel).namelist()
+    for needed in ("nnlab/datasets/digits.npz", "nnlab/datasets/README.md"):
+        assert needed in names, f"the wheel lacks {needed}: check [tool.setuptools.package-data]"
+    assert not [n for n in names if n.startswith(("tests/", "notebooks/", "tools/"))]
+    # Unpack it away from the repository and load the digits from there, with the
+    # installed wheel's metadata (the repository URL comes from it, not from pyproject).
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    script = (
+        "import nnlab, pathlib; X, y = nnlab.load_digits(); "
+        "print(pathlib.Path(nnlab.__file__).parent, X.shape[0], nnlab.__version__)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "NNLAB_PROGRESS": "0"},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert out[0] == str(site / "nnlab"), "the unpacked wheel, not the source tree, was imported"
+    assert out[1] == "1797"
+    assert out[2] == _pyproject(root)["version"]
+
+
+def test_nnlab_reads_no_file_outside_the_package(root):
+    for path in (root / "nnlab").rglob("*.py"):
+        text = path.read_text()
+        assert "parent.parent" not in text, f"{path.name} reaches outside the package"
+        assert "tomllib" not in text and "open(" not in text.replace("io.open(", ""), (
+            f"{path.name} opens a file itself: package data goes through importlib.resources, "
+            "the version and URL through importlib.metadata"
+        )
+
+
+def test_colab_links_and_install_are_pinned_to_the_release_tag(root):
+    version = _pyproject(root)["version"]
+    url = nnlab.course.colab_url("notebooks/02_dead_neurons.ipynb")
+    repo = _pyproject(root)["urls"]["Repository"].removeprefix("https://github.com/")
+    assert url == (
+        f"https://colab.research.google.com/github/{repo}/blob/v{version}/"
+        "notebooks/02_dead_neurons.ipynb"
+    )
+    assert nnlab.course.colab_install_requirement().endswith(f"/{repo}@v{version}")
+    assert nnlab.course.colab_url("notebooks/x.ipynb", ref="main").endswith(
+        "/blob/main/notebooks/x.ipynb"
+    )

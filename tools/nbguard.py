@@ -9,6 +9,12 @@ next to ``tools.nbtiming``. For every notebook nbval runs:
   (memory addresses, widget placeholders): so each ``make test`` runs every notebook twice
   with the same seed and compares, at no extra cost. A difference fails that cell and
   shows it. Under another seed the outputs differ by design and only the asserts count.
+  The comparison needs the machine the outputs were stored on: float results differ in
+  their last bits between CPU instruction sets and thread counts, and a large-step SGD run
+  amplifies that into other printed numbers. ``make notebooks`` records the machine's
+  fingerprint in the notebook (``nbtools.fingerprint``); on a machine whose fingerprint
+  differs (a learner's laptop) the outputs are not compared, the claims still are, and the
+  summary says so. A notebook without a recorded fingerprint is always compared.
 - **Peak memory.** After each cell, the kernel's peak resident set size (``VmHWM`` in
   ``/proc/<pid>/status``, Linux); a notebook whose kernel peaked above
   ``nbtiming.MEMORY_BUDGET_MB`` fails the session.
@@ -23,6 +29,7 @@ next to ``tools.nbtiming``. For every notebook nbval runs:
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -32,7 +39,7 @@ from pathlib import Path
 import pytest
 from IPython.core.displayhook import DisplayHook
 
-from tools import nbtiming, safety
+from tools import nbtiming, nbtools, safety
 from tools.nbtools import WIDGET_PLACEHOLDER, WIDGET_VIEW
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,6 +171,9 @@ class NotebookGuard:
     def __init__(self, root: Path = ROOT) -> None:
         self.root = root
         self.compare = default_seed()
+        self.here: dict[str, object] | None = None  # this machine's fingerprint, when needed
+        self.other_machine: dict[str, str] = {}  # notebook -> where its outputs come from
+        self.checked_machine: set[str] = set()
         self.peaks: dict[str, float] = {}
         self.unmeasured: set[str] = set()
         self.mismatched: set[str] = set()
@@ -207,6 +217,8 @@ class NotebookGuard:
         stored_cell = item.cell
         if not self.compare or report.outcome != "passed" or stored_cell.execution_count is None:
             return
+        if not self.same_machine(path):
+            return
         source = stored_cell.source
         diff = difference(
             text_outputs(stored_cell.outputs, source), text_outputs(item.test_outputs or [], source)
@@ -221,6 +233,22 @@ class NotebookGuard:
                 "stored outputs are stale: re-run `make notebooks NOTEBOOKS=" + path + "`.\n"
                 f"--- cell source ---\n{source[:600]}"
             )
+
+    def same_machine(self, path: str) -> bool:
+        """True unless ``path``'s outputs were stored on a machine with another fingerprint."""
+        if path not in self.checked_machine:
+            self.checked_machine.add(path)
+            try:
+                stored = json.loads((self.root / path).read_text())["metadata"]
+            except (OSError, ValueError, KeyError):
+                return True
+            origin = stored.get("nnlab", {}).get("outputs_from")
+            if origin:
+                if self.here is None:
+                    self.here = nbtools.fingerprint()
+                if origin != self.here:
+                    self.other_machine[path] = f"stored on {origin}, this machine is {self.here}"
+        return path not in self.other_machine
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         self.stray = self.stray_files()
@@ -243,6 +271,8 @@ class NotebookGuard:
             if self.mismatched:
                 verdict = "differ in " + ", ".join(sorted(self.mismatched))
             write(f"outputs compared with the stored ones (same seed): they {verdict}")
+            for path, where in sorted(self.other_machine.items()):
+                write(f"outputs of {path} not compared (claims were): {where}")
         else:
             seed = os.environ.get("NNLAB_SEED")
             write(f"NNLAB_SEED={seed}: outputs not compared (stored ones use the default seed)")

@@ -27,7 +27,15 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-KEEP_NOTEBOOK_METADATA = ("kernelspec", "language_info")
+KEEP_NOTEBOOK_METADATA = ("kernelspec", "language_info", "nnlab")
+# What a notebook's stored outputs depend on besides its code and seed: float results differ
+# in their last bits between CPU instruction sets (AVX2, AVX512) and thread counts, and an
+# SGD run at a large learning rate turns that into another trajectory.
+FINGERPRINT_CODE = (
+    "import json, nnlab, numpy, torch; print(json.dumps({'torch': torch.__version__, "
+    "'numpy': numpy.__version__, 'cpu': torch.backends.cpu.get_cpu_capability(), "
+    "'threads': torch.get_num_threads()}))"
+)
 KEEP_CELL_METADATA = ("tags",)
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_PLACEHOLDER = "[interactive control: run this cell to use it]"
@@ -79,11 +87,26 @@ def run(
     return time.perf_counter() - start
 
 
+def fingerprint(python: str = sys.executable) -> dict[str, object]:
+    """The machine's fingerprint as a notebook kernel of ``python`` sees it: torch and NumPy
+    versions, torch's CPU instruction set and its thread count after ``import nnlab``."""
+    out = subprocess.run(
+        [python, "-c", FINGERPRINT_CODE], check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def execute(path: Path) -> float:
-    """Run the notebook at ``path`` in a fresh kernel, store outputs, clean; return seconds."""
+    """Run the notebook at ``path`` in a fresh kernel, store outputs, clean; return seconds.
+
+    The notebook's metadata records the machine fingerprint its outputs come from
+    (``nnlab.outputs_from``): ``make test`` compares outputs only on a matching machine.
+    """
     nb = nbformat.read(path, as_version=4)
     seconds = run(nb, path)
-    nbformat.write(clean(nb), path)
+    nb = clean(nb)
+    nb.metadata["nnlab"] = {"outputs_from": fingerprint()}
+    nbformat.write(nb, path)
     return seconds
 
 
