@@ -73,12 +73,11 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from . import _batched_ops as ops
-from ._validate import check_choice, check_float, check_int, check_tensor
+from ._validate import LOSSES, check_choice, check_float, check_int, check_tensor
 from .config import progress_enabled, resolve_seed
 from .models import ACTIVATIONS, INITS, MLP
 from .training import History
 
-LOSSES = ("cross_entropy", "mse")
 CHUNK_BYTES = 16 * 2**20  # activations kept per chunk of models (see chunk_size)
 
 PerModel = float | Sequence[float] | torch.Tensor
