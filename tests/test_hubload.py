@@ -176,16 +176,18 @@ BUDGETS = {"00_introduction.ipynb": 30.0, "01_backprop.ipynb": 30.0}
 def test_sizing_by_hand():
     rows = [
         _row(1, 0.1, pss=700.0),
-        _row(2, 0.2, pss=170.0 + 2 * 400.0),
-        _row(4, 1.5, kernel=540.0, pss=170.0 + 4 * 380.0),
-        _row(8, 3.0, pss=170.0 + 8 * 390.0),  # p95 over 2 s: not acceptable
+        _row(2, 0.2, pss=1100.0),  # one more student adds 400 MB
+        _row(4, 1.5, kernel=540.0, pss=1600.0),  # (1600 - 700) / 3 = 300
+        _row(8, 3.0, pss=3150.0),  # 350; p95 over 2 s: not acceptable
         _row(1, 0.1, kernel=420.0, cpu=2.0, notebook="00_introduction.ipynb"),
+        _row(2, 0.1, kernel=420.0, cpu=2.0, notebook="00_introduction.ipynb", pss=5000.0),
     ]
     s = hubload.sizing(rows, 2, BUDGETS, class_size=100, active=(0.4, 0.6))
     assert s["per_user_peak_mb"] == 640  # 540 + 100, the worst row
     assert s["memory_limit_mb"] == 800  # x 1.25
     assert s["hub_mb"] == 170
-    assert s["shared_mb_per_user"] == 400  # (970 - 170) / 2, the worst of N > 1
+    # the largest added PSS per student; notebook 00 has no N = 1 PSS to compare with
+    assert s["shared_mb_per_user"] == 400
     assert s["per_core_latency"] == 2.0  # N = 4 on 2 cores
     assert s["per_core_budget"] == pytest.approx(5.0)  # 30 s budget / 6 CPU s
     assert s["students_per_core"] == 2.0
@@ -246,3 +248,13 @@ def test_format_table_one_line_per_row():
 def test_budgets_cover_every_notebook():
     b = hubload.budgets()
     assert b and all(name.endswith(".ipynb") and seconds > 0 for name, seconds in b.items())
+
+
+def test_replace_block_keeps_the_markers_and_the_rest():
+    text = f"intro\n{hubload.START}\nold table\n{hubload.END}\nafter\n"
+    new = hubload.replace_block(text, "new table\n")
+    assert new == f"intro\n{hubload.START}\nnew table\n{hubload.END}\nafter\n"
+    assert hubload.replace_block(new, "new table") == new
+    for bad in ["no markers", f"{hubload.END} {hubload.START}", f"{hubload.START}{hubload.START}"]:
+        with pytest.raises(ValueError, match="must hold"):
+            hubload.replace_block(bad, "x")

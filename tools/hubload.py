@@ -235,8 +235,9 @@ def sizing(
       rows; the per-user memory *limit* is that times ``memory_margin``. On Kubernetes each
       student's pod must fit its own resident set: RAM = class × limit + hub.
     - ``shared_mb_per_user``: on one server (TLJH) the kernels share the pages of the same
-      libraries, so a student costs less than their RSS: the largest (total PSS - hub) / N
-      over rows with N > 1. RAM = class × that × margin + hub.
+      libraries, so a student costs less than their RSS: what one more student adds to the
+      whole hub's PSS, (PSS at N - PSS at 1) / (N - 1) for the same notebook, the largest
+      over N > 1 (the hub's own part cancels). RAM = class × that × margin + hub.
 
     CPU (per student *running a notebook at the same time*), the smaller of:
 
@@ -268,10 +269,17 @@ def sizing(
     heavy = max(done, key=lambda r: r["kernel_peak_mb"] + r["server_peak_mb"])
     per_user = heavy["kernel_peak_mb"] + heavy["server_peak_mb"]
     hub_mb = max(r["hub_peak_mb"] + r["proxy_peak_mb"] for r in done)
-    shared = [
-        (r["total_pss_peak_mb"] - r["hub_peak_mb"] - r["proxy_peak_mb"]) / r["students"]
+    single_pss = {
+        r["notebook"]: r["total_pss_peak_mb"]
         for r in done
-        if r["students"] > 1 and not math.isnan(r["total_pss_peak_mb"])
+        if r["students"] == 1 and not math.isnan(r["total_pss_peak_mb"])
+    }
+    shared = [
+        (r["total_pss_peak_mb"] - single_pss[r["notebook"]]) / (r["students"] - 1)
+        for r in done
+        if r["students"] > 1
+        and r["notebook"] in single_pss
+        and not math.isnan(r["total_pss_peak_mb"])
     ]
     good = [r["students"] for r in rows if r["failures"] == 0 and r["short_p95_s"] < p95_limit_s]
     per_core_latency = (max(good) if good else 0) / cores
@@ -369,6 +377,20 @@ def format_sizing(s: dict) -> str:
 def format_links(links: dict[str, str]) -> str:
     """Return the links (``nnlab.course.hub_links``) as a Markdown list, one per notebook."""
     return "\n".join(f"- `{Path(nb).stem}`: {url}" for nb, url in links.items())
+
+
+GUIDE = ROOT / "docs" / "instructor_guide.md"
+START, END = "<!-- hub-load:start -->", "<!-- hub-load:end -->"
+
+
+def replace_block(text: str, block: str) -> str:
+    """Return ``text`` with what lies between the markers ``START`` and ``END`` replaced by
+    ``block`` (the markers stay), so ``guide`` can re-write the measured table in place."""
+    if text.count(START) != 1 or text.count(END) != 1 or text.index(START) > text.index(END):
+        raise ValueError(f"the text must hold {START} once, then {END} once")
+    head, rest = text.split(START)
+    _, tail = rest.split(END)
+    return f"{head}{START}\n{block.strip()}\n{END}{tail}"
 
 
 # ---------------------------------------------------------------- the live load test
@@ -694,15 +716,18 @@ def budgets() -> dict[str, float]:
     return {p.name: budget(str(p)) for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))}
 
 
-def report(result: dict) -> str:
-    """Return the table of every row in ``result`` and the sizing rule drawn from them."""
+def report(result: dict, class_size: int = 100, node: Node = Node()) -> str:
+    """Return the table of every row in ``result`` and the sizing rule drawn from them for
+    ``class_size`` students on nodes of size ``node``."""
+    dates = sorted(r["date"] for r in result["rows"] if "date" in r)
+    when = f"measured {dates[0]} to {dates[-1]}, " if dates else ""
     head = (
-        f"{result['cores']} cores, OMP_NUM_THREADS={result['threads']} per kernel, "
+        f"{when}{result['cores']} cores, OMP_NUM_THREADS={result['threads']} per kernel, "
         f"Python {result['python']}, torch {result['torch']}, jupyterhub {result['jupyterhub']}"
     )
     text = head + "\n\n" + format_table(result["rows"])
     try:
-        s = sizing(result["rows"], result["cores"], budgets())
+        s = sizing(result["rows"], result["cores"], budgets(), class_size=class_size, node=node)
     except ValueError as exc:
         return text + f"\n\nNo sizing: {exc}"
     return text + "\n\n" + format_sizing(s)
@@ -791,8 +816,13 @@ def main(argv: list[str] | None = None) -> int:
     links = sub.add_parser("links", help="print the nbgitpuller link of every notebook")
     links.add_argument("hub_url", help="the hub's address, e.g. https://hub.example.edu")
     links.add_argument("--branch", default="main", help="the branch the links pull")
+    guide = sub.add_parser("guide", help="write the table and rule into the instructor guide")
+    guide.add_argument("results", nargs="?", default=str(DEFAULT_OUT))
     rep = sub.add_parser("report", help="print the table and the sizing rule of a run")
     rep.add_argument("results", nargs="?", default=str(DEFAULT_OUT))
+    rep.add_argument("--class-size", type=int, default=100)
+    rep.add_argument("--node-cores", type=int, default=Node().cores)
+    rep.add_argument("--node-gb", type=int, default=Node().ram_gb)
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run(args)
@@ -801,7 +831,14 @@ def main(argv: list[str] | None = None) -> int:
 
         print(format_links(course.hub_links(args.hub_url, args.branch)))
         return 0
-    print(report(json.loads(Path(args.results).read_text())))
+    result = json.loads(Path(args.results).read_text())
+    if args.command == "guide":
+        text = report(result)
+        GUIDE.write_text(replace_block(GUIDE.read_text(), text))
+        print(f"wrote the measured table and sizing rule into {GUIDE}")
+    else:
+        node = Node(args.node_cores, args.node_gb)
+        print(report(result, args.class_size, node))
     return 0
 
 
