@@ -131,17 +131,3 @@ def hub_link(
         ]
     )
     return f"{hub_url.rstrip('/')}/hub/user-redirect/git-pull?{query}"
-
-
-def hub_links(hub_url: str, branch: str = "main") -> dict[str, str]:
-    """Return ``{notebook path: nbgitpuller link}`` for every notebook of the course in this
-    checkout (``notebooks/NN_*.ipynb`` next to the nnlab package; see ``hub_link``)."""
-    from pathlib import Path
-
-    folder = Path(__file__).resolve().parent.parent / "notebooks"
-    paths = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
-    if not paths:
-        raise LookupError(
-            f"no notebooks in {folder}: hub_links lists the notebooks of a clone of the course"
-        )
-    return {f"notebooks/{p.name}": hub_link(hub_url, f"notebooks/{p.name}", branch) for p in paths}

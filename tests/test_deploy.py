@@ -125,7 +125,7 @@ def test_tljh_extra_config_sets_the_same_environment(z2jh):
 
 @pytest.mark.parametrize("hub", ["https://hub.example.edu", "https://uni.example.edu/jhub/"])
 def test_hub_links_open_every_notebook_from_the_one_repository(hub):
-    links = course.hub_links(hub, branch="term-2027")
+    links = hubload.hub_links(hub, branch="term-2027")
     assert sorted(Path(nb).name for nb in links) == NOTEBOOKS
     name = course.repository_url().rsplit("/", 1)[-1]
     for notebook, url in links.items():

@@ -241,7 +241,7 @@ def test_format_table_one_line_per_row():
     )
     lines = hubload.format_table([row, row]).splitlines()
     assert len(lines) == 4
-    assert lines[2].startswith("| 01_backprop | 1 | 0 | 500 | 100 | 6.0 | 20.0 / 20.0 |")
+    assert lines[2].startswith("| 01_backprop | 1 | 0 | 500 | 100 | 6.0 | 3 | 20.0 / 20.0 |")
     assert lines[2].endswith("| 1500 / 900 | 1.0 → 2.0 |")
 
 

@@ -329,15 +329,15 @@ def format_table(rows: list[dict]) -> str:
     """Return the Markdown table of the load test's rows."""
     lines = [
         "| notebook | N | failures | kernel peak MB | server MB | kernel CPU s | "
-        "notebook wall s (mean / max) | short cell p50 / p95 s | hub + proxy MB | "
-        "all processes RSS / PSS MB | load before → after |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "server start s (max) | notebook wall s (mean / max) | short cell p50 / p95 s | "
+        "hub + proxy MB | all processes RSS / PSS MB | load before → after |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['notebook'].removesuffix('.ipynb')} | {r['students']} | {r['failures']} | "
             f"{_fmt(r['kernel_peak_mb'])} | {_fmt(r['server_peak_mb'])} | "
-            f"{_fmt(r['kernel_cpu_s'], 1)} | "
+            f"{_fmt(r['kernel_cpu_s'], 1)} | {_fmt(r['spawn_s_max'])} | "
             f"{_fmt(r['wall_s_mean'], 1)} / {_fmt(r['wall_s_max'], 1)} | "
             f"{_fmt(r['short_p50_s'], 2)} / {_fmt(r['short_p95_s'], 2)} | "
             f"{_fmt(r['hub_peak_mb'])} + {_fmt(r['proxy_peak_mb'])} | "
@@ -374,8 +374,20 @@ def format_sizing(s: dict) -> str:
     )
 
 
+def hub_links(hub_url: str, branch: str = "main") -> dict[str, str]:
+    """Return ``{notebook path: nbgitpuller link}`` for every notebook of the course
+    (``notebooks/NN_*.ipynb``), each from ``nnlab.course.hub_link``."""
+    from nnlab import course
+
+    paths = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    return {
+        f"notebooks/{p.name}": course.hub_link(hub_url, f"notebooks/{p.name}", branch)
+        for p in paths
+    }
+
+
 def format_links(links: dict[str, str]) -> str:
-    """Return the links (``nnlab.course.hub_links``) as a Markdown list, one per notebook."""
+    """Return the links (``hub_links``) as a Markdown list, one per notebook."""
     return "\n".join(f"- `{Path(nb).stem}`: {url}" for nb, url in links.items())
 
 
@@ -827,9 +839,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         return _run(args)
     if args.command == "links":
-        from nnlab import course
-
-        print(format_links(course.hub_links(args.hub_url, args.branch)))
+        print(format_links(hub_links(args.hub_url, args.branch)))
         return 0
     result = json.loads(Path(args.results).read_text())
     if args.command == "guide":
