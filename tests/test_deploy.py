@@ -170,3 +170,13 @@ def test_kernel_culler_config_names_real_jupyter_server_settings():
         dockerfile
     )
     assert "jupyter_server_config.json" in (DEPLOY / "tljh" / "install.sh").read_text()
+
+
+def test_make_test_never_starts_a_hub():
+    """The load test needs npm and minutes: it is its own target, never part of make test."""
+    makefile = (ROOT / "Makefile").read_text()
+    test_recipe = re.search(r"^test:.*?\n((?:\t.*\n)+)", makefile, re.M)
+    assert test_recipe and "hub" not in test_recipe[1]
+    assert "hubload" not in (ROOT / "course.py").read_text()
+    assert re.search(r"^hub-load: hub-tools\n", makefile, re.M)
+    assert "configurable-http-proxy" in makefile and "build/chp" in makefile

@@ -20,7 +20,7 @@ sudo install -D -m 644 "$(dirname "$0")/../image/jupyter_server_config.json" \
     /opt/tljh/user/etc/jupyter/jupyter_server_config.d/nnlab-kernels.json
 
 # 3. Per-student limits, JupyterLab by default, and the idle culler.
-sudo tljh-config set limits.memory 900M
+sudo tljh-config set limits.memory 1G
 sudo tljh-config set limits.cpu 1
 sudo tljh-config set user_environment.default_app jupyterlab
 sudo tljh-config set services.cull.enabled true
