@@ -258,3 +258,24 @@ def test_replace_block_keeps_the_markers_and_the_rest():
     for bad in ["no markers", f"{hubload.END} {hubload.START}", f"{hubload.START}{hubload.START}"]:
         with pytest.raises(ValueError, match="must hold"):
             hubload.replace_block(bad, "x")
+
+
+def test_log_errors_finds_exception_lines_once():
+    log = "\n".join(
+        [
+            "[I 2026-12-06 ServerApp] Kernel started: e8b4",
+            "Traceback (most recent call last):",
+            '  File "kernelapp.py", line 256, in _try_bind_socket',
+            "zmq.error.ZMQError: Address already in use (addr='tcp://127.0.0.1:34321')",
+            "zmq.error.ZMQError: Address already in use (addr='tcp://127.0.0.1:34321')",
+            "[W 2026-12-06 ServerApp] Kernel e8b4 died, removing from map.",
+            "    asyncio.exceptions.InvalidStateError: Exception is not set.",
+            "Error: not an exception line",
+        ]
+    )
+    assert hubload.log_errors(log) == [
+        "zmq.error.ZMQError: Address already in use (addr='tcp://127.0.0.1:34321')",
+        "asyncio.exceptions.InvalidStateError: Exception is not set.",
+    ]
+    assert hubload.log_errors(log, limit=1) == [hubload.log_errors(log)[0]]
+    assert hubload.log_errors("all fine\n") == []

@@ -11,8 +11,16 @@ while everyone else is computing. Measured per student: the kernel's peak reside
 CPU seconds (the kernel reports its own ``getrusage``), the single-user server's peak memory,
 the notebook's wall time (kernel start to last cell) and failures; per run: the hub's and the
 proxy's peak memory, the p50/p95 of the short cell, the load average (``/proc/loadavg``)
-before and after. Results go to a JSON file; ``python -m tools.hubload report`` prints the
-table and the sizing rule for a teacher (``sizing``) from it.
+before and after. Results go to a JSON file (``benchmarks/hub_load.json``).
+
+The other commands work offline, from that file:
+
+- ``python -m tools.hubload report [--class-size 100 --node-cores 8 --node-gb 32]``: the table
+  and the sizing rule for a teacher (``sizing``);
+- ``python -m tools.hubload guide``: writes both into ``docs/instructor_guide.md``, between
+  the ``hub-load`` markers;
+- ``python -m tools.hubload links https://hub.example.edu [--branch main]``: the nbgitpuller
+  link of every notebook (``make hub-links``).
 
 Everything that decides a number (percentiles, process classification, the sizing rule, the
 hub's configuration text) is a plain function with unit tests (``tests/test_hubload.py``,
@@ -84,6 +92,22 @@ def owner(cwd: str, homes: str) -> str | None:
     if not cwd.startswith(prefix):
         return None
     return cwd[len(prefix) :].split("/", 1)[0] or None
+
+
+def log_errors(text: str, limit: int = 5) -> list[str]:
+    """Return the distinct exception lines (``SomeError: message``) of a hub's log, in order,
+    at most ``limit``: what went wrong for a failed student, from the servers' own output."""
+    seen: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        head = line.split(":", 1)[0]
+        name = head.rsplit(".", 1)[-1]
+        if ":" in line and head.replace(".", "").isidentifier() and name.endswith("Error"):
+            if name == "Error":  # a bare "Error: ..." (the proxy's) names no exception
+                continue
+            if line not in seen:
+                seen.append(line)
+    return seen[:limit]
 
 
 def loadavg(text: str | None = None) -> tuple[float, float, float]:
@@ -716,8 +740,11 @@ def run_once(
         "total_pss_peak_mb": sampler.total_pss_peak,
     }
     records = [asdict(s) for s in students]
+    log = Path(workdir) / "hub.log"
+    errors = log_errors(log.read_text(errors="replace")) if log.exists() else []
     row = summarize(n, notebook.name, records, hub_mem, load_before, load_after)
     row["records"] = records
+    row["log_errors"] = errors
     return row
 
 
@@ -796,6 +823,8 @@ def _run(args: argparse.Namespace) -> int:
             for rec in row["records"]:
                 if rec["error"]:
                     print(f"   {rec['name']}: {rec['error']}", flush=True)
+            for line in row["log_errors"]:
+                print(f"   in the hub's log: {line}", flush=True)
             result["rows"].append(row)
             print(format_table([row]).splitlines()[-1], flush=True)
             out.write_text(json.dumps(result, indent=1) + "\n")
