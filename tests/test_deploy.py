@@ -180,3 +180,12 @@ def test_make_test_never_starts_a_hub():
     assert "hubload" not in (ROOT / "course.py").read_text()
     assert re.search(r"^hub-load: hub-tools\n", makefile, re.M)
     assert "configurable-http-proxy" in makefile and "build/chp" in makefile
+
+
+def test_a_notebook_at_the_course_memory_budget_fits_the_limit(z2jh, measured):
+    """The course lets a notebook's kernel reach MEMORY_BUDGET_MB in fast mode: with the
+    largest measured server it must still fit the per-user limit."""
+    from tools.nbtiming import MEMORY_BUDGET_MB
+
+    server = max(r["server_peak_mb"] for r in measured["rows"] if not r["failures"])
+    assert mib(z2jh["singleuser"]["memory"]["limit"]) >= MEMORY_BUDGET_MB + server
