@@ -151,7 +151,10 @@ def test_links_command_prints_one_line_per_notebook(capsys):
 def test_guide_shows_the_measured_table_and_rule(measured):
     guide = (ROOT / "docs" / "instructor_guide.md").read_text()
     for line in hubload.format_table(measured["rows"]).splitlines()[2:]:
-        assert line in guide, f"the guide's hub table is not the measured one: {line}"
+        assert line in guide, (
+            f"the guide's hub table is not the measured one ({line}): "
+            "run `python -m tools.hubload guide` after `make hub-load`"
+        )
     rule = hubload.sizing(measured["rows"], measured["cores"], hubload.budgets())
     assert hubload.format_sizing(rule) in guide
 
