@@ -40,6 +40,7 @@ Public functions:
   signals of ``net.rule`` and backprop's, on the same data;
 - ``train(rule, sizes, X, y, lr=, steps=, seed=, ...)`` -> ``TrainResult``: gradient steps
   with each rule's estimate, recording the loss and the angles to backprop;
+- ``evaluate(net, X, y)`` -> (loss, accuracy), each (K,): the networks on other data;
 - ``angle_deg(a, b)``: the angle in degrees between vectors along the last axis;
 - ``steps_to_reach(result, fraction)``: the first recorded step at which each run's loss
   is at most ``fraction`` of its starting loss.
@@ -323,15 +324,22 @@ def estimate(
     return _estimate(net, Xc, yc, sigma, generators)
 
 
-def _estimate(net, X, y, sigma, generators):
+def _estimate(net, X, y, sigma, generators, with_true=True):
+    """The rule's estimate; backprop's too when ``with_true`` (else the true_* are empty)."""
     n = X.shape[-2]
     hs, out = _forward(net.weights, net.biases, X)
     sample_loss = _sample_losses(out, y)  # (K, n)
     e = _output_error(out, y)
-    true = replace(net, rule="backprop")
-    true_signals, true_deltas = _feedback_pass(true, hs, e, n)
-    true_w, true_b = _layer_updates(hs, true_deltas)
     loss = sample_loss.mean(1)
+    true_w, true_b, true_signals = [], [], []
+    if with_true or net.rule in ("backprop", *FEEDBACK_RULES):
+        true = replace(net, rule="backprop")
+        if with_true or net.rule == "backprop":
+            true_signals, true_deltas = _feedback_pass(true, hs, e, n)
+            true_w, true_b = _layer_updates(hs, true_deltas)
+        else:  # the output layer's gradient only
+            true_w, true_b = _layer_updates(hs[-1:], [e / n])
+            true_w, true_b = [None] * (len(hs) - 1) + true_w, [None] * (len(hs) - 1) + true_b
     if net.rule == "backprop":
         return Estimate(true_w, true_b, true_signals, true_w, true_b, true_signals, loss)
     if net.rule in FEEDBACK_RULES:
@@ -341,6 +349,8 @@ def _estimate(net, X, y, sigma, generators):
         return Estimate(w, b, signals, true_w, true_b, true_signals, loss)
 
     def noise(*shape):
+        if isinstance(generators, _Draws):
+            return generators.normal(math.prod(shape)).view(-1, *shape)
         return torch.stack([torch.randn(*shape, generator=g, dtype=DTYPE) for g in generators])
 
     if net.rule == "node_perturbation":
@@ -362,7 +372,8 @@ def _estimate(net, X, y, sigma, generators):
     dl = (_sample_losses(out_nudged, y).mean(1) - loss) / sigma  # (K,)
     w = [dl[:, None, None] * x for x in xw]
     b = [dl[:, None] * x for x in xb]
-    return Estimate(w, b, [None] * len(true_signals), true_w, true_b, true_signals, loss)
+    signals = [None] * (len(net.sizes) - 2)
+    return Estimate(w, b, signals, true_w, true_b, true_signals, loss)
 
 
 # ----------------------------------------------------------------------------- angles
@@ -475,15 +486,14 @@ def train(
             )
     K, n = net.K, len(X)
     lrs = _per_run("lr", lr, K)
-    gens = [torch.Generator().manual_seed(s) for s in seeds]
-    for g in gens:  # step past the draws of init_network, so the data order is its own
-        torch.randn(1, generator=g)
+    gens = _Draws(seeds)
     recorded = sorted({*range(0, steps, every), steps})
+    recorded_set = set(recorded)
     records: dict[str, list[torch.Tensor]] = {k: [] for k in ("loss", "a", "u", "f", "g", "acc")}
     with torch.no_grad():
         for t in range(steps + 1):
             est_full = None
-            if t in recorded:
+            if t in recorded_set:
                 est_full = _estimate(net, X, y, sigma, gens)
                 a, u, f, g = _angles(net, est_full)
                 for key, value in zip("aufg", (a, u, f, g), strict=True):
@@ -493,10 +503,10 @@ def train(
             if t == steps:
                 break
             if batch_size is None:
-                est = est_full if est_full is not None else _estimate(net, X, y, sigma, gens)
+                est = est_full if est_full is not None else _estimate(net, X, y, sigma, gens, False)
             else:
-                idx = torch.stack([torch.randint(n, (batch_size,), generator=g) for g in gens])
-                est = _estimate(net, X[idx], y[idx], sigma, gens)
+                idx = gens.integers(n, batch_size)
+                est = _estimate(net, X[idx], y[idx], sigma, gens, False)
             _apply(net, est, lrs, weight_decay)
     stack = {k: torch.stack(v, dim=1) for k, v in records.items()}
     result = TrainResult(
@@ -514,6 +524,57 @@ def train(
         for key in ("loss", "angle", "update_angle", "feedback_angle", "feedback_gap", "accuracy"):
             setattr(result, key, getattr(result, key)[0])
     return result
+
+
+class _Draws:
+    """Each run's random draws from its own generator, taken in chunks (fewer calls).
+
+    Run k's draws depend on its seed only, not on the other runs trained beside it.
+    """
+
+    CHUNK = 4096
+
+    def __init__(self, seeds: list[int]) -> None:
+        self.gens = [torch.Generator().manual_seed(s) for s in seeds]
+        for g in self.gens:  # step past the draws of init_network's first number
+            torch.randn(1, generator=g)
+        self.normals = torch.empty(len(seeds), 0, dtype=DTYPE)
+        self.ints: dict[int, torch.Tensor] = {}
+
+    def __len__(self) -> int:
+        return len(self.gens)
+
+    def normal(self, count: int) -> torch.Tensor:
+        """(K, count) standard normal numbers."""
+        if self.normals.shape[1] < count:
+            size = max(count, self.CHUNK)
+            fresh = torch.stack([torch.randn(size, generator=g, dtype=DTYPE) for g in self.gens])
+            self.normals = torch.cat([self.normals, fresh], dim=1)
+        out, self.normals = self.normals[:, :count], self.normals[:, count:]
+        return out
+
+    def integers(self, n: int, count: int) -> torch.Tensor:
+        """(K, count) integers drawn uniformly from 0..n-1."""
+        stock = self.ints.get(n, torch.empty(len(self.gens), 0, dtype=torch.long))
+        if stock.shape[1] < count:
+            size = max(count, self.CHUNK)
+            fresh = torch.stack([torch.randint(n, (size,), generator=g) for g in self.gens])
+            stock = torch.cat([stock, fresh], dim=1)
+        self.ints[n] = stock[:, count:]
+        return stock[:, :count]
+
+
+def evaluate(net: Network, X: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The mean loss (K,) and accuracy (K,) of the K networks on ``(X, y)``.
+
+    The accuracy is the share of samples whose largest output is the label (NaN for
+    real-valued targets).
+    """
+    net = _check_network(net)
+    X, y = _check_data(X, y, net.sizes)
+    with torch.no_grad():
+        _, out = _forward(net.weights, net.biases, X)
+        return _sample_losses(out, y).mean(1), _accuracy(net, X, y)
 
 
 def _accuracy(net: Network, X: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -554,6 +615,7 @@ __all__ = [
     "RULES",
     "angle_deg",
     "estimate",
+    "evaluate",
     "init_network",
     "steps_to_reach",
     "train",

@@ -109,3 +109,7 @@ CASES = {
         bad(C.steps_to_reach, "zero fraction", "fraction", FIT, 0.0),
     ),
 }
+CASES["nnlab.credit.evaluate"] = names(
+    bad(C.evaluate, "not a network", "net", "net", X, Y),
+    bad(C.evaluate, "labels of another length", "y", NET, X, Y[:3]),
+)
