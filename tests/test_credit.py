@@ -170,3 +170,18 @@ def test_dfa_feedback_angle_uses_the_product_of_the_forward_weights():
     net.feedback[0] = (net.weights[1] @ net.weights[2]).transpose(-1, -2).clone()
     _, _, fb, gap = C._angles(net, C.estimate(net, *_data("labels")))
     assert float(fb[0, 0]) < 1e-5 and torch.isnan(gap).all()
+
+
+def test_evaluate_matches_the_recorded_loss_and_a_hand_count():
+    X, y = _data("labels", n=30)
+    r = C.train("fa", SIZES, X, y, lr=0.3, steps=20, seed=[1, 2], every=20)
+    loss, acc = C.evaluate(r.net, X, y)
+    torch.testing.assert_close(loss, r.loss[:, -1])
+    torch.testing.assert_close(acc, r.accuracy[:, -1])
+    h = X.double()
+    for i, (W, b) in enumerate(zip(r.net.weights, r.net.biases, strict=True)):
+        h = h @ W + b[:, None, :]
+        h = h if i == len(r.net.weights) - 1 else torch.tanh(h)
+    torch.testing.assert_close(acc, (h.argmax(-1) == y).double().mean(1))
+    _, none = C.evaluate(r.net, X, torch.randn(30, 3, dtype=torch.float64))
+    assert torch.isnan(none).all()

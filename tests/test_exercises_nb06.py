@@ -84,7 +84,9 @@ def test_kp_check_passes_the_right_answer_and_agrees_with_a_run(capsys):
     check_kp_gap(lambda g, lr, wd, t: g * (1 - lr * wd) ** t)
     out = capsys.readouterr().out
     assert "Passed" in out
-    measured, yours = (float(x) for x in out.split("measured gap ")[1].split("\n")[0].split(", your kp_gap "))
+    measured, yours = (
+        float(x) for x in out.split("measured gap ")[1].split("\n")[0].split(", your kp_gap ")
+    )
     assert math.isclose(measured, yours, rel_tol=1e-9)
 
 
