@@ -260,7 +260,6 @@ def check_calibration_error(func: Callable[[torch.Tensor, torch.Tensor, int], fl
                 shares.append(float(inside.double().mean()))
         unweighted = sum(abs(x) for x in gaps) / len(gaps)
         signed = sum(s * x for s, x in zip(shares, gaps, strict=True))
-        one_bin = abs(float(correct.double().mean() - confidence.mean()))
         where = f"with {bins} bins"
         if abs(got - unweighted) < 1e-6:
             fail(
@@ -269,16 +268,11 @@ def check_calibration_error(func: Callable[[torch.Tensor, torch.Tensor, int], fl
                 stronger="multiply each bin's gap by the fraction of all predictions that fall "
                 "in it, then add up.",
             )
-        if abs(got - abs(signed)) < 1e-6 or abs(got - signed) < 1e-6:
+        if abs(got - abs(signed)) < 1e-6 or abs(got - signed) < 1e-6:  # also: one bin for all
             fail(
-                f"{where}: over-confident and under-confident bins cancelled each other out. A "
-                "miscalibrated bin is miscalibrated in either direction.",
+                f"{where}: over-confident and under-confident bins cancelled each other out (or "
+                "you used one bin for all). A bin is miscalibrated in either direction.",
                 stronger="take the size of each bin's gap (without its sign) before weighting.",
-            )
-        if abs(got - one_bin) < 1e-6:
-            fail(
-                f"{where}: you compared accuracy and confidence over all predictions at once. "
-                "Sort the predictions into bins by confidence first."
             )
         fail(
             f"{where}: expected an ECE of {want:.4f}, got {got:.4f}. Use bins of equal width on "
