@@ -244,10 +244,10 @@ def check_calibration_error(func: Callable[[torch.Tensor, torch.Tensor, int], fl
         )
         if isinstance(got, torch.Tensor):
             if got.numel() != 1:
-                fail(f"return one number; got a tensor of shape {tuple(got.shape)}")
+                fail(f"calibration_error returns one number; got shape {tuple(got.shape)}")
             got = got.item()
         if isinstance(got, bool) or not isinstance(got, int | float):
-            fail(f"return one number (a float); got {type(got).__name__}")
+            fail(f"calibration_error returns one number (a float); got {type(got).__name__}")
         want = _calibration_error(confidence, correct, bins)
         if abs(got - want) < 1e-6:
             continue
