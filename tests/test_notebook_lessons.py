@@ -35,7 +35,6 @@ LEVELS = ("warm-up", "core", "stretch")
 PENDING = {
     "02_dead_neurons.ipynb",
     "03_overfitting.ipynb",
-    "05_hebbian_vs_gradient.ipynb",
 }
 SKIPPED_TOKENS = {
     tokenize.COMMENT,
