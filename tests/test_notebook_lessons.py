@@ -33,7 +33,6 @@ MAX_CELL_LINES = 40
 LEAK_TOKENS = 3
 LEVELS = ("warm-up", "core", "stretch")
 PENDING = {
-    "02_dead_neurons.ipynb",
     "03_overfitting.ipynb",
 }
 SKIPPED_TOKENS = {
