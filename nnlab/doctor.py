@@ -50,9 +50,13 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import matplotlib.pyplot as plt
 import torch
+from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
 from torch import nn
 
 from . import probes
@@ -61,6 +65,7 @@ from .config import resolve_seed
 from .lr_finder import _result as _range_result
 from .lr_finder import _run as _range_run
 from .lr_finder import lr_schedule_exponential
+from .plotting import COLORS
 
 CODES = (
     "initial_loss",
@@ -365,8 +370,9 @@ def _overfit(model: nn.Module, X, y, loss: str, ref: float, seed: int, report: R
     params = [p for p in work.parameters() if p.requires_grad]
     first = [torch.zeros_like(p) for p in params]  # Adam's moment estimates, written out
     second = [torch.zeros_like(p) for p in params]  # (torch.optim.Adam's first step is slow)
-    best, goal = math.inf, 0.1 * ref
+    best, goal, taken = math.inf, 0.1 * ref, 0
     for step in range(1, OVERFIT_STEPS + 1):
+        taken = step - 1  # Adam updates made before this loss was measured
         value = _loss(work(X[rows]), y[rows], loss)
         if not torch.isfinite(value):
             break
@@ -382,7 +388,7 @@ def _overfit(model: nn.Module, X, y, loss: str, ref: float, seed: int, report: R
                 v.mul_(0.999).addcmul_(g, g, value=0.001)
                 denom = (v / (1 - 0.999**step)).sqrt_().add_(1e-8)
                 p.addcdiv_(m, denom, value=-OVERFIT_LR / (1 - 0.9**step))
-    report.measured.update(overfit_loss=best)
+    report.measured.update(overfit_loss=best, overfit_steps=float(taken))
     if best > goal:
         return Finding(
             "cannot_overfit",
@@ -481,4 +487,43 @@ def diagnose(
     return report
 
 
-__all__ = ["CODES", "FOLLOWS_FROM", "Finding", "Report", "diagnose", "layer_gradients"]
+def plot_findings(
+    reports: Mapping[str, Report], title: str = "What the doctor finds", ax: Axes | None = None
+) -> Axes:
+    """Draw a grid of models (rows, the keys of ``reports``) × codes (columns): a dark cell
+    for a cause, a light one for a finding that may follow from another, blank for none."""
+    if not isinstance(reports, Mapping) or not reports:
+        raise TypeError("reports must be a non-empty dict {model name: Report}")
+    if not all(isinstance(r, Report) for r in reports.values()):
+        raise TypeError("reports must map model names to Report objects (from diagnose)")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.0, 0.3 * len(reports) + 2.2), layout="constrained")
+    elif not isinstance(ax, Axes):
+        raise TypeError(f"ax must be matplotlib Axes or None; got {type(ax).__name__}")
+    grid = torch.zeros(len(reports), len(CODES))
+    for i, report in enumerate(reports.values()):
+        for f in report.findings:
+            grid[i, CODES.index(f.code)] = 1.0 if f.follows_from else 2.0
+    cmap = ListedColormap(["white", COLORS["sky"], COLORS["blue"]])
+    ax.imshow(grid, cmap=cmap, vmin=0, vmax=2, aspect="auto")
+    ax.set_xticks(range(len(CODES)), CODES, rotation=40, ha="right", fontsize=8)
+    ax.set_yticks(range(len(reports)), list(reports), fontsize=8)
+    ax.set_xticks([x - 0.5 for x in range(1, len(CODES))], minor=True)
+    ax.set_yticks([y - 0.5 for y in range(1, len(reports))], minor=True)
+    ax.grid(which="minor", color="0.85", lw=0.6)
+    ax.grid(which="major", visible=False)
+    ax.tick_params(which="minor", length=0)
+    ax.set(xlabel="finding (code)", ylabel="model (bug planted)")
+    ax.set_title(title + " (dark: cause; light: may follow from a cause)", fontsize=9)
+    return ax
+
+
+__all__ = [
+    "CODES",
+    "FOLLOWS_FROM",
+    "Finding",
+    "Report",
+    "diagnose",
+    "layer_gradients",
+    "plot_findings",
+]

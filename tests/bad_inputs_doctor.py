@@ -43,4 +43,9 @@ CASES = {
         bad(doctor.Report, "skipped as a string", "skipped", [], "lr"),
         bad(doctor.Report, "measured as a list", "measured", [], [], [1.0]),
     ),
+    "nnlab.doctor.plot_findings": names(
+        bad(doctor.plot_findings, "empty dict", "reports", {}),
+        bad(doctor.plot_findings, "not reports", "reports", {"a": "input_scale"}),
+        bad(doctor.plot_findings, "ax not axes", "ax", {"a": doctor.Report()}, ax="left"),
+    ),
 }

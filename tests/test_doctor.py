@@ -227,3 +227,18 @@ def test_report_prints_codes_evidence_and_fixes():
     assert "input_scale" in text and "fix: standardise" in text
     assert "may follow from input_scale" in text
     assert str(Report()).startswith("no finding")
+
+
+def test_plot_findings_marks_causes_dark_and_consequences_light():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from nnlab.doctor import plot_findings
+
+    cause = Finding("input_scale", "big", "scale")
+    after = Finding("initial_loss", "loss 300", "scale", "input_scale")
+    ax = plot_findings({"healthy": Report(), "x255": Report([cause, after])})
+    grid = ax.images[0].get_array()
+    assert grid[0].sum() == 0
+    assert grid[1, CODES.index("input_scale")] == 2 and grid[1, CODES.index("initial_loss")] == 1
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["healthy", "x255"]
