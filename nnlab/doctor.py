@@ -28,15 +28,16 @@ and a suggested fix. A healthy model gets no finding. The checks, and what they 
   chance = Σ p_c²; for squared error, the neighbours' targets correlate below 0.05.
 - ``cannot_overfit``: a copy trained with Adam (lr 0.01, up to 150 full-batch steps) on 20
   rows cannot bring their loss below 0.1 ln C (0.1 × the targets' variance for squared error).
-- ``lr_too_high`` / ``lr_too_low``: a learning-rate range test (``nnlab.lr_finder``,
-  plain SGD, mini-batches of 32, rates from lr/1000 to 1000·lr) finds the rate of lowest
-  loss, r*; ``lr`` above r* is too high (past the point where a larger rate makes the loss
+- ``lr_too_high`` / ``lr_too_low``: a learning-rate range test (``nnlab.lr_finder``, 200
+  steps of plain SGD, mini-batches of 32, rates from lr/1000 to 1000·lr) finds the rate of
+  lowest loss, r*; ``lr`` above r* is too high (past the point where a larger rate makes the loss
   worse), below r*/300 too low. With ``lr=None`` both are skipped, and the report says so;
   also when the range test's loss never fell below 0.8 × its start (it then says nothing
   about the rate: shuffled labels, dead units).
 
 Some findings follow from others: large inputs make the initial loss large and the
-stable learning rate small; a model that cannot improve its loss cannot overfit.
+stable learning rate small (so does a huge output layer); a model that cannot improve
+its loss cannot overfit.
 ``FOLLOWS_FROM`` lists which finding can explain which; a finding with an explaining
 finding in the same report records it in ``follows_from``, and ``report.causes`` lists
 only the findings that no other explains. It is a rule of thumb: fix the causes first,
@@ -83,12 +84,12 @@ CODES = (
 LOSSES = ("cross_entropy", "mse")
 FOLLOWS_FROM: dict[str, tuple[str, ...]] = {
     "initial_loss": ("input_scale", "exploding_gradients", "saturated_units"),
-    "lr_too_high": ("input_scale", "exploding_gradients"),
+    "lr_too_high": ("input_scale", "exploding_gradients", "initial_loss"),
     "vanishing_gradients": ("saturated_units",),
     "cannot_overfit": ("double_softmax", "dead_units", "saturated_units", "vanishing_gradients"),
 }
 OVERFIT_ROWS, OVERFIT_STEPS, OVERFIT_LR = 20, 150, 1e-2
-RANGE_STEPS, RANGE_BATCH, RANGE_SPAN = 120, 32, 1000.0
+RANGE_STEPS, RANGE_BATCH, RANGE_SPAN = 200, 32, 1000.0
 NEIGHBOUR_ROWS, GRADIENT_ROWS = 1000, 512
 
 
