@@ -31,7 +31,7 @@ and a suggested fix. A healthy model gets no finding. The checks, and what they 
 - ``lr_too_high`` / ``lr_too_low``: a learning-rate range test (``nnlab.lr_finder``, 200
   steps of plain SGD, mini-batches of 32, rates from lr/1000 to 1000·lr) finds the rate of
   lowest loss, r*; ``lr`` above r* is too high (past the point where a larger rate makes the loss
-  worse), below r*/300 too low. With ``lr=None`` both are skipped, and the report says so;
+  worse), below r*/100 too low. With ``lr=None`` both are skipped, and the report says so;
   also when the range test's loss never fell below 0.8 × its start (it then says nothing
   about the rate: shuffled labels, dead units).
 
@@ -418,7 +418,7 @@ def _learning_rate(model: nn.Module, X, y, loss: str, lr: float, seed: int, repo
     evidence = f"lr {lr:.3g}; a range test (SGD) reached its lowest loss at lr {best:.3g}"
     if lr > best:
         return Finding("lr_too_high", evidence, f"try lr about {best / 10:.2g}")
-    if lr < best / 300:
+    if lr < best / 100:
         return Finding("lr_too_low", evidence, f"try lr about {best / 10:.2g}")
     return None
 
