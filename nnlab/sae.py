@@ -116,8 +116,8 @@ def train_saes(
     replacement. The SAEs start alike (the same draw from ``seed``, default the course's
     base seed) and see the same batches, so they differ only by ``l1``.
     ``resample=True``: at 20%, 40% and 60% of training, latents that did not fire during
-    the preceding stretch are re-initialised towards badly reconstructed inputs (rows drawn
-    with probability proportional to their squared error): decoder column = that input
+    the preceding tenth of training are re-initialised towards badly reconstructed inputs
+    (rows drawn with probability proportional to their squared error): decoder column = that input
     (centred, unit norm), encoder row = the same direction scaled to 0.2 × the mean norm of
     the live encoder rows, encoder bias 0; Adam's running mean of their gradient is cleared
     and its running mean square set to that of the live latents.
@@ -148,7 +148,8 @@ def train_saes(
     params = [W_enc, b_enc, W_dec, b_dec]
     opt = torch.optim.Adam(params, lr=lr)
     checkpoints = {int(steps * f) for f in RESAMPLE_AT} if resample else set()
-    fired = torch.zeros(K, n_latents, dtype=torch.bool)  # since the last resampling
+    lookback = max(1, steps // 10)  # a latent silent for this many steps counts as dead
+    fired = torch.zeros(K, n_latents, dtype=torch.bool)  # since the start of the look-back
     window = max(1, steps // 60)
     fired_window = torch.zeros(K, n_latents, dtype=torch.bool)
     history: list[torch.Tensor] = []
@@ -171,9 +172,10 @@ def train_saes(
                 fired_window.zero_()
             if renormalise:
                 W_dec /= W_dec.norm(dim=1, keepdim=True).clamp_min(1e-12)
+            if step + lookback in checkpoints:
+                fired.zero_()  # start looking back
             if step in checkpoints:
                 _resample(acts, params, opt, ~fired, gen)
-                fired.zero_()
     at = torch.arange(1, len(history) + 1, dtype=torch.float) * window
     dead = torch.stack(history, dim=1)  # (K, windows)
     return [
