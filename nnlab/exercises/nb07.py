@@ -84,9 +84,9 @@ REVIVE_HINTS = {
     "a": "resampling does give the latents a gradient again, and the dead-latent trace drops "
     "right after each resampling; but look at what the trace does next at this l1.",
     "c": "a dead latent's gradient is exactly zero on every input: more steps of the same "
-    "training move it by zero each time.",
-    "d": "a smaller learning rate scales every step, including the zero step a dead latent "
-    "takes: zero times anything is zero.",
+    "training give it no signal to come back.",
+    "d": "a smaller learning rate scales every step, but a dead latent's gradient is zero: a "
+    "smaller multiple of no signal is still no signal.",
 }
 
 
