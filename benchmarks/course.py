@@ -170,11 +170,18 @@ def engine_ratios() -> dict[str, Any]:
     toy = measured["toy"]
     base = toy["engine"][0]
     digits = [
-        {"h": h, "K": K, "fraction": rate / measured["peak"], "gflops": rate / 1e9}
-        for (h, K), (rate, _, _) in measured["digits"].items()
+        {
+            "h": h,
+            "K": K,
+            "fraction": rate / measured["peak"],
+            "gflops": rate / 1e9,
+            "speedup_vmap": vmap_seconds / seconds,
+        }
+        for (h, K), (rate, seconds, _, vmap_seconds) in measured["digits"].items()
     ]
     return {
         "speedup_lean": toy["lean loop"][0] / base,
+        "speedup_vmap": toy["torch.func vmap"][0] / base,
         "speedup_train": toy["nnlab.train loop"][0] / base,
         "digits": digits,
         "report": buffer.getvalue(),

@@ -11,6 +11,16 @@ from collections.abc import Iterable
 from numbers import Integral, Real
 
 import torch
+from torch import nn
+
+LOSSES = ("cross_entropy", "mse")  # the losses every nnlab trainer and probe accepts
+
+
+def check_model(model: object) -> nn.Module:
+    """Return ``model`` if it is a ``torch.nn.Module``, else raise ``TypeError``."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+    return model
 
 
 def check_choice(name: str, value: object, allowed: Iterable[str]) -> str:

@@ -32,13 +32,11 @@ arithmetic is separate.
 
 Sizing a sweep. A full-batch epoch of K models on n rows costs about
 ``6·K·n·Σ(in·out)`` floating-point operations (forward ``2·K·n·Σ in·out``, backward twice
-that, less the first layer's input gradient), so time per epoch ≈ FLOPs / rate. Measured
-rates on this course's 2-core CPU (``python -m benchmarks.engine --sweep``; digits, 64-h-h-10,
-n = 1,200, full batch; the machine's large-matmul rate is about 185 GFLOP/s on 2 threads):
-
-    hidden width h     16    32    64    128   256
-    GFLOP/s, 2 threads 35-65 80-95 ~115  ~130  ~155   (0.2-0.4 ... 0.85 of the matmul rate)
-    GFLOP/s, 1 thread  ~35   ~50   ~60   ~70   ~80
+that, less the first layer's input gradient), so time per epoch ≈ FLOPs / rate. The rate
+depends on the machine: ``python -m benchmarks.engine --sweep`` prints it over widths,
+model counts and threads, and ``benchmarks/RESULTS.md`` records it for the course's machine
+(on its 2-core CPU, roughly a third to four fifths of the large-matmul rate, wider nets
+closer to the top).
 
 - The rate hardly depends on K once K ≥ 4 (time grows in proportion to K), so choose K from
   what the experiment needs and from memory. Tiny nets (h ≤ 16) are overhead-bound: more
@@ -46,7 +44,7 @@ n = 1,200, full batch; the machine's large-matmul rate is about 185 GFLOP/s on 2
   ~18× faster than one by one in the leanest plain-torch loop, ~40× faster than a loop of
   ``nnlab.train``).
 - Example: 24 learning rates × 3 seeds of 64-64-64-10 on 1,200 digits is 72 × 6 × 1,200 ×
-  8,832 ≈ 4.6 GFLOP per epoch, about 40 ms at 115 GFLOP/s: 100 epochs ≈ 4 s.
+  8,832 ≈ 4.6 GFLOP per epoch: at 100 GFLOP/s, 46 ms an epoch and 100 epochs ≈ 5 s.
 - Mini-batches: the same FLOPs per epoch in more, smaller steps; each step adds a fixed
   cost of a few tenths of a millisecond, and each epoch a forward pass over the training
   data (1/3 of a step's FLOPs) to record the metrics. In full-batch mode the metrics come
@@ -75,12 +73,11 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from . import _batched_ops as ops
-from ._validate import check_choice, check_float, check_int, check_tensor
+from ._validate import LOSSES, check_choice, check_float, check_int, check_tensor
 from .config import progress_enabled, resolve_seed
 from .models import ACTIVATIONS, INITS, MLP
 from .training import History
 
-LOSSES = ("cross_entropy", "mse")
 CHUNK_BYTES = 16 * 2**20  # activations kept per chunk of models (see chunk_size)
 
 PerModel = float | Sequence[float] | torch.Tensor

@@ -1,5 +1,5 @@
 """Sharpness: the top eigenvalue of a loss's Hessian, by power iteration on Hessian-vector
-products. Introduced in notebook 04 (learning-rate effects).
+products. Notebook 04 (learning-rate effects) explains them; 03 and 05 use them too.
 
 Gradient descent with learning rate lr is stable along a direction of curvature λ only when
 lr < 2/λ, so the largest eigenvalue λ_max of the Hessian (the *sharpness*) decides the

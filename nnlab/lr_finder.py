@@ -1,5 +1,5 @@
 """The learning-rate range test (Smith 2017, "Cyclical learning rates for training neural
-networks", WACV, arXiv 1506.01186). Introduced in notebook 04 (learning-rate effects).
+networks", WACV, arXiv 1506.01186). Taught in notebook 04 (learning-rate effects).
 
 Train once while the learning rate grows exponentially from ``lr_start`` to ``lr_end``,
 one step per rate, and record the (smoothed) training loss at every rate. Reading the curve:

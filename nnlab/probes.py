@@ -36,7 +36,15 @@ import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
-from ._validate import check_choice, check_float, check_int, check_same_length, check_tensor
+from ._validate import (
+    LOSSES,
+    check_choice,
+    check_float,
+    check_int,
+    check_model,
+    check_same_length,
+    check_tensor,
+)
 from .training import StepInfo
 
 RELU_LIKE: tuple[type[nn.Module], ...] = (
@@ -61,16 +69,9 @@ SATURATING: tuple[type[nn.Module], ...] = (
     nn.Hardtanh,  # and its subclass nn.ReLU6
 )
 DEFAULT_THRESHOLD = 0.01
-LOSSES = ("cross_entropy", "mse")
 
 
 # --------------------------------------------------------------------------- finding units
-def _check_model(model: object) -> nn.Module:
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
-    return model
-
-
 def _check_x(X: object) -> torch.Tensor:
     X = check_tensor("X", X, floating=True)
     if X.ndim < 2:
@@ -96,7 +97,7 @@ def find_activations(model: nn.Module) -> dict[str, nn.Module]:
     when there is none (a model built only from Linear layers, or one that calls
     ``torch.relu`` as a function): the probes would have nothing to look at.
     """
-    _check_model(model)
+    check_model(model)
     found = {
         (name or type(module).__name__): module
         for name, module in model.named_modules()
@@ -193,7 +194,7 @@ def pre_activations(model: nn.Module, X: torch.Tensor) -> dict[str, torch.Tensor
 
     ``X`` is float ``(n, features...)``. One forward pass in eval mode, without gradients.
     """
-    _check_model(model)
+    check_model(model)
     X = _check_x(X)
     with _hooked(model) as captured:
         model(X)
@@ -268,7 +269,7 @@ def unit_gradient_norms(
     ``(n,)``, or ``"mse"`` on float targets). A dead ReLU unit gets exactly 0. Computed with
     ``torch.autograd.grad`` in eval mode: the parameters' ``.grad`` are left untouched.
     """
-    _check_model(model)
+    check_model(model)
     X = _check_x(X)
     check_choice("loss", loss, LOSSES)
     y = _check_targets(y, X, loss)
@@ -465,7 +466,7 @@ def reinit_dead_units(
     activation layers treated (default: all). An optimizer's state for these parameters
     (momentum, Adam's moments) is not reset.
     """
-    _check_model(model)
+    check_model(model)
     X = _check_x(X)
     if generator is not None and not isinstance(generator, torch.Generator):
         raise TypeError(f"generator must be a torch.Generator; got {type(generator).__name__}")

@@ -16,15 +16,16 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ._validate import (
+    LOSSES,
     check_choice,
     check_float,
     check_int,
+    check_model,
     check_same_length,
     check_tensor,
 )
 from .config import progress_enabled, resolve_seed
 
-LOSSES = ("cross_entropy", "mse")
 OPTIMIZERS = ("sgd", "adam")
 
 
@@ -76,13 +77,7 @@ class StepInfo:
         # A NaN or infinite loss is allowed: a diverging run still reports its steps.
         if isinstance(self.loss, bool) or not isinstance(self.loss, Real):
             raise TypeError(f"loss must be a number; got {type(self.loss).__name__}")
-        _check_model(self.model)
-
-
-def _check_model(model: object) -> nn.Module:
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
-    return model
+        check_model(self.model)
 
 
 def _loss_fn(name: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
@@ -97,7 +92,7 @@ def evaluate(
 
     X is ``(n, d)``; y is int64 ``(n,)`` for cross-entropy, float ``(n, k)`` for mse.
     """
-    _check_model(model)
+    check_model(model)
     check_choice("loss", loss, LOSSES)
     _check_xy(X, y, loss)
     was_training = model.training
@@ -153,7 +148,7 @@ def train(
     - ``callback(info: StepInfo)`` runs after every update.
     - ``progress`` shows a ``tqdm`` bar over epochs (default: on unless NNLAB_PROGRESS=0).
     """
-    _check_model(model)
+    check_model(model)
     check_choice("loss", loss, LOSSES)
     check_choice("optimizer", optimizer, OPTIMIZERS)
     _check_xy(X, y, loss)

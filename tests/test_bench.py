@@ -40,7 +40,8 @@ def _results(**changes):
         "engine": {
             "speedup_lean": 17.96,
             "speedup_train": 41.0,
-            "digits": [{"h": 64, "K": 32, "fraction": 0.41, "gflops": 76.0}],
+            "speedup_vmap": 3.2,
+            "digits": [{"h": 64, "K": 32, "fraction": 0.41, "gflops": 76.0, "speedup_vmap": 0.8}],
             "report": "| run | seconds |\n|---|---|\n| engine | 0.1 |\n",
         },
         "widgets": [
@@ -87,8 +88,10 @@ def test_the_report_reads_back_with_every_number_and_verdict():
     assert rows["total"]["verdict"] == "ok"
     assert tables["Import"][0]["seconds"] == "1.40" and tables["Import"][0]["runs"] == "5"
     engine = tables["Batched engine"]
-    assert [r["verdict"] for r in engine] == ["ok", "", "below target"]
+    assert [r["verdict"] for r in engine] == ["ok", "ok", "", "below target", "below target"]
     assert engine[0]["value"] == "18.0x"
+    assert engine[1]["ratio"] == "64 toy nets: engine speed-up over torch.func vmap"
+    assert engine[1]["value"] == "3.2x" and engine[4]["value"] == "0.8x"
     text = report.render(_results())
     assert "### The engine's own report\n\n| run | seconds |\n|---|---|\n| engine | 0.1 |" in text
     widgets_rows = tables["Interactive controls"]
@@ -219,3 +222,21 @@ def test_results_md_covers_every_notebook_and_every_interactive_control():
             f"{name} has {expected} interactive control(s), RESULTS.md times {found}: {rerun}"
         )
     assert "Budgets missed" in path.read_text()
+
+
+def test_the_vmap_contender_does_the_same_work_as_a_loop_of_single_trainings():
+    """benchmarks.engine.vmap_trainer trains each stacked model as lean_loop trains it alone."""
+    import torch
+
+    import nnlab
+    from benchmarks import engine
+
+    X, labels = nnlab.make_moons(n=60, seed=0)
+    y = labels.float().unsqueeze(1)
+    lrs = [0.05, 0.2]
+    stacked = engine.vmap_trainer(engine.TOY_SIZES, [3, 4], X, y, lrs, "mse")(7)
+    for k, (seed, lr) in enumerate(zip([3, 4], lrs, strict=True)):
+        torch.manual_seed(seed)
+        alone = engine.lean_loop(nnlab.MLP(engine.TOY_SIZES), X, y, lr, 7)
+        torch.testing.assert_close(stacked[:, k], alone, rtol=1e-5, atol=1e-6)
+    assert stacked[-1].lt(stacked[0]).all(), "seven steps of gradient descent lower the loss"
