@@ -32,7 +32,7 @@ NBVAL := $(BIN)/python -m pytest -p tools.nbtiming -p tools.nbguard --nbval-lax 
 
 .PHONY: lab test setup lint unit notebooks-test notebooks-seed seeds seed-scan student student-check notebooks \
 	clean-notebooks clean handout grade guide-times teach-tools chromium test-browser binder-check \
-	bench colab-check site test-site
+	bench colab-check site test-site hub-tools hub-load hub-links
 
 setup: $(STAMP)
 
@@ -135,6 +135,38 @@ bench: $(STAMP)
 ## 7.7.1 and torch 2.13.0 in a fresh venv, every notebook run from a folder outside the repo.
 colab-check: $(STAMP)
 	$(BIN)/python -m tools.colab_check $(NOTEBOOKS)
+
+## make hub-links HUB_URL=https://hub.example.edu [BRANCH=main]: print the nbgitpuller link
+## that opens each notebook on that JupyterHub (deploy/ sets the hub up).
+HUB_URL ?=
+BRANCH ?= main
+hub-links: $(STAMP)
+	@test -n "$(HUB_URL)" || { echo 'usage: make hub-links HUB_URL=https://hub.example.edu [BRANCH=main]'; exit 2; }
+	@$(BIN)/python -m tools.hubload links "$(HUB_URL)" --branch "$(BRANCH)"
+
+# The hub extra (jupyterhub) and configurable-http-proxy from npm, only when asked for.
+HUB_STAMP := $(VENV)/.nnlab-hub-installed
+CHP := build/chp/node_modules/.bin/configurable-http-proxy
+STUDENTS ?= 2 4 8 16
+HUB_NOTEBOOKS ?= 00 01 02 03 04 05
+HUB_LOAD_NOTEBOOK ?= 01
+hub-tools: $(HUB_STAMP) $(CHP)
+
+$(HUB_STAMP): pyproject.toml | $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,hub]"
+	touch $(HUB_STAMP)
+
+$(CHP):
+	npm install --prefix build/chp configurable-http-proxy@5
+
+## make hub-load [STUDENTS="2 4 8 16"]: a real JupyterHub on 127.0.0.1; each notebook for one
+## student, then HUB_LOAD_NOTEBOOK for N students at once: memory, times, a short cell's
+## latency, failures; prints the table and the sizing rule, writes benchmarks/hub_load.json
+## (minutes; stops by itself).
+hub-load: hub-tools
+	OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m tools.hubload run --students 1 --notebooks $(HUB_NOTEBOOKS)
+	OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m tools.hubload run --append \
+		--students $(STUDENTS) --notebooks $(HUB_LOAD_NOTEBOOK)
 
 ## make site: the course website in build/site/ (Jupyter Book 1, offline, from the stored
 ## notebooks; installs the site extra). make test-site: every page in headless Chromium.

@@ -95,3 +95,39 @@ def colab_install_requirement(ref: str | None = None) -> str:
     ref = release_ref() if ref is None else ref
     binder_url("notebooks/00_introduction.ipynb", ref)  # checks ref
     return f"nnlab @ git+{repository_url()}@{ref}"
+
+
+def hub_link(
+    hub_url: str,
+    notebook: str = "notebooks/00_introduction.ipynb",
+    branch: str = "main",
+) -> str:
+    """Return the nbgitpuller link that opens ``notebook`` on a JupyterHub at ``hub_url``.
+
+    Clicking it logs the student in, clones the course repository (``repository_url()``) at
+    ``branch`` into ``~/<repository name>`` on their server the first time, pulls it every
+    later time (the student's own edits win; a file they deleted is restored), and opens the
+    notebook in JupyterLab. The hub needs ``nbgitpuller`` installed (``deploy/``).
+    ``branch`` must be a branch: nbgitpuller pulls it again on every click, which a tag
+    cannot do; for a term, make a branch at the release tag (``git branch term-2027 v0.1.0``).
+    """
+    if not isinstance(hub_url, str) or not re.fullmatch(
+        r"https?://[A-Za-z0-9.-]+(:\d+)?(/[\w.~-]+)*/?", hub_url
+    ):
+        raise ValueError(
+            "hub_url must be the hub's address, http(s)://host[:port][/prefix] without a query, "
+            f"e.g. 'https://hub.example.edu'; got {hub_url!r}"
+        )
+    if not isinstance(branch, str) or not re.fullmatch(r"[\w.-]+(/[\w.-]+)*", branch):
+        raise ValueError(f"branch must be a git branch name such as 'main'; got {branch!r}")
+    binder_url(notebook, branch)  # the same checks of the notebook path
+    repo = repository_url()
+    name = repo.rsplit("/", 1)[-1].removesuffix(".git")
+    query = "&".join(
+        [
+            f"repo={quote(repo, safe='')}",
+            f"branch={quote(branch, safe='')}",
+            f"urlpath={quote(f'lab/tree/{name}/{notebook}', safe='')}",
+        ]
+    )
+    return f"{hub_url.rstrip('/')}/hub/user-redirect/git-pull?{query}"

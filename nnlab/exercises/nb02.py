@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
+from torch import nn
 
 from . import call_learner, compare_scalar, fail, passed
 
@@ -151,3 +153,134 @@ def check_p_dead(func: Callable[[int, int], float]) -> None:
         "p_dead(width, depth) = 1 - (1 - 2^-width)^depth; "
         f"for width 2 and depth 10 that is {right(2, 10):.3f}."
     )
+
+
+def check_plain_rate(my_lr: object, measure: Callable[[float], float]) -> None:
+    """Check a plain-SGD learning rate (no momentum) chosen to kill about half of the first
+    layer in the notebook's recipe. ``measure(lr)`` trains the notebook's nets at ``lr``
+    without momentum and returns their mean dead fraction in layer 1; the rate passes when
+    that fraction lies between 0.3 and 0.8. The check prints the measurement.
+    """
+    if not callable(measure):
+        raise TypeError(f"measure must be a function lr -> dead fraction; got {measure!r}")
+    if my_lr is None or my_lr is Ellipsis:
+        fail("set `my_lr` to the rate you found (one number), then run this cell again.")
+    try:
+        lr = float(my_lr)
+    except (TypeError, ValueError):
+        fail(f"`my_lr` should be one number, a learning rate; got {type(my_lr).__name__}.")
+    if not math.isfinite(lr) or lr <= 0:
+        fail(f"`my_lr` = {lr:g}: a learning rate is a positive, finite number.")
+    dead = float(measure(lr))
+    print(f"lr = {lr:.3g} without momentum: {dead:.2f} of layer 1 dead")
+    if dead < 0.3:
+        fail(
+            "too gentle: under 0.3 of layer 1 died. Momentum 0.9 made each step of the sweep "
+            "count for more than its rate.",
+            stronger="momentum lets steps along a steady direction add up to about "
+            "1/(1 − 0.9) times one step; without it the same damage needs a larger rate. "
+            "Try rates above the sweep's and halve the interval each time.",
+        )
+    if dead > 0.8:
+        fail(
+            "too harsh: over 0.8 of layer 1 died. The dead fraction climbs steeply with the "
+            "rate; come down.",
+            stronger="the factor 1/(1 − momentum) holds only for a steady direction; the "
+            "first, erratic steps that kill units gain less from momentum. Bisect between a "
+            "rate that kills a few units and one that kills most.",
+        )
+    passed(
+        f"lr = {lr:.3g} without momentum leaves {dead:.2f} of layer 1 dead, the damage lr = 0.3 "
+        "with momentum 0.9 does: compare your rate with 0.3 and with 10 × 0.3."
+    )
+
+
+def _net_with_dead_units() -> tuple[nn.Module, torch.Tensor]:
+    """A small ReLU MLP [6, 8, 8, 3] with dead units in both hidden layers on its data (20
+    rows of non-negative inputs); units 1 and 4 of layer 1 and 2 of layer 2 among them."""
+    from ..models import MLP
+
+    gen = torch.Generator().manual_seed(2)
+    X = torch.rand(20, 6, generator=gen)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(3)
+        net = MLP([6, 8, 8, 3])
+    with torch.no_grad():
+        for layer, unit in ((net.fc1, 1), (net.fc1, 4), (net.fc2, 2)):
+            layer.weight[unit] = -layer.weight[unit].abs()
+            layer.bias[unit] = -5.0
+    return net, X
+
+
+def check_reinit_dead(func: Callable[..., object], recover: Callable | None = None) -> None:
+    """Check ``func(net, X, generator) -> int``: re-initialise every dead hidden unit of an
+    ``nnlab.MLP`` on X (fresh fan-in weights, zero bias, zero fan-out weights), return how
+    many. ``recover(func) -> (accuracy with, accuracy without)``, if given, trains the
+    notebook's broken start with ``func`` applied after every epoch and without it.
+    """
+    import copy
+
+    if recover is not None and not callable(recover):
+        raise TypeError(f"recover must be a function or None; got {type(recover).__name__}")
+    net, X = _net_with_dead_units()
+    before = copy.deepcopy(net)
+    out_before = net(X).detach()
+    gen = torch.Generator().manual_seed(4)
+    got = call_learner(func, net, X, gen, name="reinit_dead")
+    from .. import probes
+
+    found = probes.dead_units(before, X)
+    dead = {
+        f: torch.nonzero(found[a]).flatten().tolist() for f, a in (("fc1", "act1"), ("fc2", "act2"))
+    }
+    total = sum(len(u) for u in dead.values())
+    after = dict(net.named_parameters())
+    old = dict(before.named_parameters())
+    if not torch.allclose(net(X).detach(), out_before, atol=1e-6):
+        fail(
+            "the network's outputs changed: the surgery should do no harm at the moment it "
+            "happens. Which weights carry a unit's output to the next layer?",
+            stronger="a re-initialised unit may fire at once; its vote in the next layer "
+            "must start at zero so that nothing downstream changes.",
+        )
+    for layer, units in dead.items():
+        w, w0 = after[f"{layer}.weight"], old[f"{layer}.weight"]
+        alive = [u for u in range(w.shape[0]) if u not in units]
+        below = dead["fc1"] if layer == "fc2" else []  # columns zeroed as a vote: allowed
+        kept = [c for c in range(w.shape[1]) if c not in below]
+        if not torch.equal(w[alive][:, kept], w0[alive][:, kept]):
+            fail(f"living units of {layer} changed: touch only the dead ones.")
+        if torch.equal(w[units], w0[units]):
+            fail(
+                f"the dead units' fan-in weights in {layer} are unchanged: with their old "
+                "weights they stay dead. Give them fresh random weights."
+            )
+        if not (after[f"{layer}.bias"][units] == 0).all():
+            fail(f"give each re-initialised unit of {layer} a zero bias (a neutral start).")
+        std = float(w[units].detach().std())
+        expected = math.sqrt(2 / w.shape[1])
+        if not 0.3 * expected < std < 3 * expected:
+            fail(
+                f"the fresh fan-in weights of {layer} have std {std:.3g}; a ReLU layer with "
+                f"fan-in {w.shape[1]} starts near {expected:.3g} (He initialisation)."
+            )
+    nxt = {"fc1": "fc2", "fc2": "out"}
+    for layer, units in dead.items():
+        fresh = dead.get(nxt[layer], [])  # rows re-initialised themselves: any value
+        rows = [r for r in range(after[f"{nxt[layer]}.weight"].shape[0]) if r not in fresh]
+        if not (after[f"{nxt[layer]}.weight"][rows][:, units] == 0).all():
+            fail(f"the fan-out weights of the re-initialised units of {layer} must be zero.")
+    if isinstance(got, bool) or not isinstance(got, int | torch.Tensor) or int(got) != total:
+        fail(f"return the number of units re-initialised (here {total}); got {got!r}.")
+    message = (
+        f"reinit_dead gives fresh fan-in, a zero bias and a zero vote to the {total} dead units."
+    )
+    if recover is not None:
+        with_it, without = recover(func)
+        if not with_it > without + 0.3:
+            fail(
+                f"the broken start reached {with_it:.2f} with your re-initialisation and "
+                f"{without:.2f} without: it should rescue the network."
+            )
+        message += f" The broken start reaches {with_it:.2f} with it, {without:.2f} without."
+    passed(message)
