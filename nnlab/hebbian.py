@@ -206,14 +206,22 @@ def sanger(
         W = torch.randn(k, d, generator=gen, dtype=X.dtype) / d**0.5
     else:
         W = _check_start("W0", W0, (k, d)).to(X.dtype)
-    history = [W.clone()] if return_trajectory else None
-    with _single_thread():
-        for x in X[order]:
-            y = W @ x
-            W = W + lr * (torch.outer(y, x) - torch.tril(torch.outer(y, y)) @ W)
-            if history is not None:
-                history.append(W)
-    return _finish(W, history)
+    # The loop runs in NumPy (float64), like the competitive loop: on these small matrices it
+    # is several times faster than PyTorch, and notebook 05 runs tens of thousands of steps.
+    dtype = X.dtype
+    samples = X.detach().cpu().double().numpy()[order.numpy()]
+    W = W.detach().cpu().double().numpy().copy()
+    lower = np.tril(np.ones((k, k)))
+    history = [W.copy()] if return_trajectory else None
+    for x in samples:
+        y = W @ x
+        W += lr * (np.outer(y, x) - (lower * np.outer(y, y)) @ W)
+        if history is not None:
+            history.append(W.copy())
+    W_out = torch.from_numpy(W).to(dtype)
+    if history is None:
+        return W_out
+    return W_out, torch.from_numpy(np.stack(history)).to(dtype)
 
 
 # ----------------------------------------------------------------------------- competition
@@ -239,9 +247,12 @@ def competitive(
     - ``conscience = C`` (after DeSieno 1988): each unit keeps its winning frequency ``p``
       (a running average, with rate ``beta``, of how often it won and learned), and the
       competition subtracts a bias ``C * (1/k - p)`` from each squared distance. A unit that
-      never wins gains up to ``C``; ``C`` is in units of squared distance, so it depends on
-      X's scale. (DeSieno counted wins of the unbiased competition; counting the unit that
-      actually learns reacts faster in short runs.)
+      never wins sees its ``p`` decay towards 0, so its bonus grows towards ``C / k``, no
+      more; a unit that wins every time sees ``p`` rise towards 1, a penalty of up to
+      ``C * (1 - 1/k)``. The gap between the two, which is what lets a loser win, reaches
+      ``C`` only through the winner's penalty, in about ``1 / beta`` steps. ``C`` is in units
+      of squared distance, so it depends on X's scale. (DeSieno counted wins of the unbiased
+      competition; counting the unit that actually learns reacts faster in short runs.)
     - ``frequency_penalty = g`` (frequency-sensitive competitive learning, Ahalt et al.
       1990): each squared distance is multiplied by ``(1 + wins so far) ** g``. It does not
       depend on X's scale; ``g = 1`` is the usual choice.

@@ -163,7 +163,9 @@ def _run(
 ) -> tuple[list[float], list[float]]:
     """Take one SGD step per rate; return the raw and smoothed losses up to the stop."""
     params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.SGD(params, lr=float(lrs[0]), momentum=momentum)
+    # SGD with momentum as torch.optim.SGD does it (the buffer starts at the first gradient),
+    # written out: building a torch.optim optimizer imports torch._dynamo, seconds on first use.
+    buffers: list[torch.Tensor | None] = [None] * len(params)
     loss_fn = _loss_fn(loss)
     raw: list[float] = []
     smooth: list[float] = []
@@ -171,9 +173,6 @@ def _run(
     for step, (lr, idx) in enumerate(
         zip(lrs.tolist(), _batches(len(X), batch_size, seed), strict=False)
     ):
-        for group in opt.param_groups:
-            group["lr"] = lr
-        opt.zero_grad()
         value = loss_fn(model(X[idx]), y[idx])
         raw.append(float(value.detach()))
         average = smoothing * average + (1 - smoothing) * raw[-1]
@@ -181,8 +180,16 @@ def _run(
         if not math.isfinite(smooth[-1]) or smooth[-1] > diverge_factor * best:
             break
         best = min(best, smooth[-1])
-        value.backward()
-        opt.step()
+        grads = torch.autograd.grad(value, params, allow_unused=True)
+        with torch.no_grad():
+            for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+                if g is None:
+                    continue
+                if momentum:
+                    buf = buffers[i]
+                    buffers[i] = g.clone() if buf is None else buf.mul_(momentum).add_(g)
+                    g = buffers[i]
+                p.add_(g, alpha=-lr)
     return raw, smooth
 
 

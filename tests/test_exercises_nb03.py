@@ -200,3 +200,85 @@ def test_slowest_wrong_answers_get_their_hint(wrong):
 def test_slowest_unanswered():
     with pytest.raises(CheckFailed, match="choose one of"):
         check_slowest(None)
+
+
+# ----------------------------------------------------------------------- width prediction
+
+
+def test_width_prediction_accepts_b_and_explains_each_wrong_option(capsys):
+    from nnlab.exercises.nb03 import WIDTH_HINTS, check_width_prediction
+
+    check_width_prediction("b")
+    assert "Passed" in capsys.readouterr().out
+    for option, hint in WIDTH_HINTS.items():
+        with pytest.raises(CheckFailed) as err:
+            check_width_prediction(option)
+        assert hint[:40] in str(err.value)
+    with pytest.raises(CheckFailed, match="answer_width"):
+        check_width_prediction(None)
+
+
+# ----------------------------------------------------------------------- calibration error
+
+
+def right_calibration_error(confidence, correct, bins):
+    which = (confidence * bins).long().clamp(max=bins - 1)
+    total = 0.0
+    for b in range(bins):
+        inside = which == b
+        if inside.any():
+            gap = correct[inside].float().mean() - confidence[inside].mean()
+            total += float(inside.float().mean() * gap.abs())
+    return total
+
+
+def test_calibration_error_accepts_the_right_answer_and_a_tensor(capsys):
+    from nnlab.exercises.nb03 import check_calibration_error
+
+    check_calibration_error(right_calibration_error)
+    check_calibration_error(lambda c, r, b: torch.tensor(right_calibration_error(c, r, b)))
+    assert capsys.readouterr().out.count("Passed") == 2
+
+
+def test_calibration_error_reference_against_a_hand_example():
+    from nnlab.exercises.nb03 import _calibration_error
+
+    confidence = torch.tensor([0.95, 0.95, 0.55, 1.0])
+    correct = torch.tensor([True, False, True, True])
+    # bin 9 (0.95, 0.95, 1.0): accuracy 2/3, confidence 0.9667; bin 5 (0.55): 1 vs 0.55
+    expected = 0.75 * abs(2 / 3 - 2.9 / 3) + 0.25 * 0.45
+    assert _calibration_error(confidence, correct, 10) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        ("unweighted", "as equals"),
+        ("signed", "cancelled"),
+        ("one_bin", "cancelled"),
+        ("off", "expected an ECE"),
+    ],
+)
+def test_calibration_error_names_each_typical_mistake(wrong, hint):
+    from nnlab.exercises.nb03 import check_calibration_error
+
+    def learner(confidence, correct, bins):
+        which = (confidence * bins).long().clamp(max=bins - 1)
+        gaps, shares = [], []
+        for b in range(bins):
+            inside = which == b
+            if inside.any():
+                gaps.append(float(correct[inside].float().mean() - confidence[inside].mean()))
+                shares.append(float(inside.float().mean()))
+        if wrong == "unweighted":
+            return sum(abs(g) for g in gaps) / len(gaps)
+        if wrong == "signed":
+            return sum(s * g for s, g in zip(shares, gaps, strict=True))
+        if wrong == "one_bin":
+            return abs(float(correct.float().mean() - confidence.mean()))
+        return right_calibration_error(confidence, correct, bins) + 0.01
+
+    with pytest.raises(CheckFailed, match=hint):
+        check_calibration_error(learner)
+    with pytest.raises(CheckFailed, match="Second hint"):  # the same mistake again
+        check_calibration_error(learner)

@@ -69,7 +69,7 @@ def _nearest(W, x):
             lambda W, x, lr: _move_row(
                 W, x, lr, _nearest(W, x), lambda w, x, lr: 0.5 * lr * (x - w)
             ),
-            r"not by lr \* \(x - w\)",
+            "not by the right amount",
         ),
         (lambda W, x, lr: W, "no prototype moved"),
         (lambda W, x, lr: None, "returned None"),
@@ -158,3 +158,105 @@ def test_sanger_check_passes_right_answers(capsys):
 def test_sanger_check_explains_wrong_answers(answer, match):
     with pytest.raises(CheckFailed, match=match):
         check_sanger_update(answer)
+
+
+# ----------------------------------------------------------------------------- conscience design
+def test_conscience_design_passes_a_scaled_strength(capsys):
+    from nnlab.exercises.nb05 import check_conscience_design
+
+    check_conscience_design(1800.0)
+    check_conscience_design(1000)
+    out = capsys.readouterr().out
+    assert out.count("Passed") == 2 and "0 dead prototypes" in out
+
+
+@pytest.mark.parametrize(
+    ("answer", "match"),
+    [
+        (None, "set C to a number"),
+        (200.0, "stay dead"),  # section 4's C, unscaled: too weak for data 3 times larger
+        (600.0, "stay dead"),  # scaled by 3 instead of 9
+        (200_000.0, "swamps the distances"),
+        (0.0, "positive"),
+        (True, "one number"),
+    ],
+)
+def test_conscience_design_explains_wrong_answers(answer, match):
+    from nnlab.exercises.nb05 import check_conscience_design
+
+    with pytest.raises(CheckFailed, match=match):
+        check_conscience_design(answer)
+
+
+def test_conscience_design_second_hint_is_stronger():
+    from nnlab.exercises.nb05 import check_conscience_design
+
+    messages = []
+    for _ in range(2):
+        with pytest.raises(CheckFailed) as err:
+            check_conscience_design(300.0)
+        messages.append(str(err.value))
+    assert "Second hint" not in messages[0] and "squared distance" in messages[1]
+
+
+# ----------------------------------------------------------------------------- leaky learning
+def leaky_right(W, x, lr, leak):
+    winner = ((W - x) ** 2).sum(dim=1).argmin()
+    new = W + leak * lr * (x - W)
+    new[winner] = W[winner] + lr * (x - W[winner])
+    return new
+
+
+def leaky_loop(W, x, lr, leak):
+    W = W.clone()
+    d = [float(((w - x) ** 2).sum()) for w in W]
+    winner = d.index(min(d))
+    for j in range(len(W)):
+        W[j] = W[j] + (1.0 if j == winner else leak) * lr * (x - W[j])
+    return W
+
+
+def test_leaky_check_passes_right_answers_and_measures(capsys):
+    from nnlab.exercises.nb05 import check_leaky_update
+
+    check_leaky_update(leaky_right)
+    check_leaky_update(leaky_loop)
+    out = capsys.readouterr().out
+    assert out.count("Passed") == 2 and out.count("leak 0.01") == 2 and "leak 0.1" in out
+
+
+def _plain(W, x, lr, leak):
+    return wta_right(W, x, lr)
+
+
+def _all_full(W, x, lr, leak):
+    return W + lr * (x - W)
+
+
+def _all_small(W, x, lr, leak):
+    return W + leak * lr * (x - W)
+
+
+def _winner_leaks(W, x, lr, leak):
+    winner = ((W - x) ** 2).sum(dim=1).argmin()
+    new = W + lr * (x - W)
+    new[winner] = W[winner] + leak * lr * (x - W[winner])
+    return new
+
+
+@pytest.mark.parametrize(
+    ("answer", "match"),
+    [
+        (_plain, "only the winner moved"),
+        (_all_full, "winner's full step"),
+        (_all_small, "losers' small step"),
+        (_winner_leaks, "not right yet"),
+        (lambda W, x, lr, leak: W.clone(), "nothing moved"),
+        (lambda W, x, lr, leak: None, "returned None"),
+    ],
+)
+def test_leaky_check_explains_wrong_answers(answer, match):
+    from nnlab.exercises.nb05 import check_leaky_update
+
+    with pytest.raises(CheckFailed, match=match):
+        check_leaky_update(answer)

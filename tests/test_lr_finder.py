@@ -1,5 +1,6 @@
 """The learning-rate range test: its record, its suggestions, and where it stops."""
 
+import copy
 import math
 
 import numpy as np
@@ -137,3 +138,24 @@ def test_bad_model_data_and_result_raise():
         lr_range_test(nnlab.MLP([2, 3, 2]), X, y[:10])
     with pytest.raises(TypeError, match="result must be an LRRangeResult"):
         plot_lr_range({"lrs": []})
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_written_out_sgd_matches_torch_optim_sgd(momentum):
+    """The range test's hand-written SGD step equals torch.optim.SGD's, momentum included."""
+    from nnlab.lr_finder import _run
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 2))
+    X, y = torch.randn(16, 3), torch.randint(0, 2, (16,))
+    lrs = torch.logspace(-3, -1, 6, dtype=torch.float64)
+    ours = copy.deepcopy(model)
+    _run(ours, X, y, lrs, None, "cross_entropy", momentum, 0.0, 1e9, 0)
+    opt = torch.optim.SGD(model.parameters(), lr=1.0, momentum=momentum)
+    for lr in lrs.tolist():
+        opt.param_groups[0]["lr"] = lr
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(X), y).backward()
+        opt.step()
+    for a, b in zip(ours.parameters(), model.parameters(), strict=True):
+        torch.testing.assert_close(a, b)

@@ -32,10 +32,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 MAX_CELL_LINES = 40
 LEAK_TOKENS = 3
 LEVELS = ("warm-up", "core", "stretch")
-PENDING = {
-    "03_overfitting.ipynb",
-    "05_hebbian_vs_gradient.ipynb",
-}
+PENDING: set[str] = set()
 SKIPPED_TOKENS = {
     tokenize.COMMENT,
     tokenize.NL,

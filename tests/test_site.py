@@ -109,6 +109,7 @@ def test_citations_become_links_and_launch_buttons_come_from_the_one_url(built):
     assert nnlab.course.repository_url().removeprefix("https://github.com/") in page
     assert "colab.research.google.com/github/" in page and "mybinder.org/v2/gh/" in page
     assert "mybinder.org/badge_logo.svg" not in page  # remote badge images are not shown
+    assert "tag_hide-cell" in page  # solutions are folded away behind a button
     assert site.link_citations("see arXiv:1502.01852.") == (
         "see [arXiv:1502.01852](https://arxiv.org/abs/1502.01852)."
     )
@@ -184,3 +185,19 @@ def test_every_page_loads_whole_in_a_real_browser(built, served, tmp_path):
         finally:
             browser.close()
     assert not errors, "console errors:\n" + "\n".join(errors)
+
+
+def test_solutions_are_folded_away_on_the_site(tmp_path):
+    """A solution cell is staged with hide-cell: the page shows it only when asked."""
+    import json
+
+    path = ROOT / "notebooks" / "02_dead_neurons.ipynb"
+    site.stage_notebook(path, tmp_path / path.name)
+    staged = json.loads((tmp_path / path.name).read_text())["cells"]
+    original = json.loads(path.read_text())["cells"]
+    solutions = [i for i, c in enumerate(original) if "solution" in c["metadata"].get("tags", [])]
+    assert solutions, "notebook 02 has solution cells"
+    for i, cell in enumerate(staged):
+        hidden = "hide-cell" in cell["metadata"].get("tags", [])
+        assert hidden == (i in solutions), (i, cell["metadata"].get("tags"))
+        assert cell["source"] == original[i]["source"] or i == 0 or cell["cell_type"] == "markdown"

@@ -94,7 +94,11 @@ def caption_of(cell: dict | None) -> str | None:
 
 
 def stage_notebook(path: Path, dest: Path) -> dict:
-    """Copy ``path`` to ``dest`` with alt texts and linked citations; return its header info."""
+    """Copy ``path`` to ``dest`` with alt texts, linked citations and solutions folded away.
+
+    Returns the notebook's header info. A code cell tagged ``solution`` gets Jupyter Book's
+    ``hide-cell`` tag: the page shows the stub and a button, and the solution only on a click.
+    """
     nb = json.loads(path.read_text())
     cells = nb["cells"]
     # The page has its own launch buttons; the header's badges are remote images.
@@ -107,6 +111,9 @@ def stage_notebook(path: Path, dest: Path) -> dict:
             continue
         if cell["cell_type"] != "code":
             continue
+        tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+        if "solution" in tags and "hide-cell" not in tags:
+            tags.append("hide-cell")  # the page shows a solution only when the reader asks
         has_image = any("image/png" in o.get("data", {}) for o in cell.get("outputs", []))
         following = cells[index + 1] if index + 1 < len(cells) else None
         alt = caption_of(following)

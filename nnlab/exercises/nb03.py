@@ -185,3 +185,102 @@ def check_slowest(answer: object) -> None:
             "and look-alike images must get different labels. The next cell measures by how much."
         ),
     )
+
+
+WIDTH_HINTS = {
+    "a": "the data are the same, but the network is not: a wider layer changes what one step of "
+    "gradient descent can do. Memorising takes as many epochs as it takes the steps to store "
+    "every label.",
+    "c": "fewer weights do not mean fewer steps: each step of a narrow layer moves fewer units "
+    "at once, so storing 300 arbitrary labels is harder for it, not easier.",
+    "d": "2,410 weights for 300 labels is 8 weights per digit: enough to store an arbitrary "
+    "label each, given time. Count weights per digit before you rule it out.",
+}
+
+
+def check_width_prediction(answer: object) -> None:
+    """Check the prediction: how does width change the epochs random labels need?"""
+    check_choice(
+        answer,
+        correct="b",
+        hints=WIDTH_HINTS,
+        success=(
+            "'b': narrower networks need more epochs to memorise random labels, wider ones fewer. "
+            "The next cell measures it at 32 and 512 hidden units."
+        ),
+        name="answer_width",
+    )
+
+
+def _calibration_error(confidence: torch.Tensor, correct: torch.Tensor, bins: int) -> float:
+    """The reference ECE: bins of equal width on [0, 1], weighted by their share."""
+    index = (confidence * bins).long().clamp(max=bins - 1)
+    total = 0.0
+    for b in range(bins):
+        inside = index == b
+        if inside.any():
+            gap = correct[inside].double().mean() - confidence[inside].double().mean()
+            total += float(inside.double().mean() * gap.abs())
+    return total
+
+
+def _calibration_case(seed: int, n: int = 400) -> tuple[torch.Tensor, torch.Tensor]:
+    """Confidences spread over (0.1, 1) and outcomes that are over-confident in some bins and
+    under-confident in others (so a signed sum would cancel)."""
+    g = torch.Generator().manual_seed(seed)
+    confidence = 0.1 + 0.899 * torch.rand(n, generator=g)
+    truth = torch.where(confidence > 0.6, confidence - 0.25, confidence + 0.2).clamp(0, 1)
+    correct = torch.rand(n, generator=g) < truth
+    return confidence, correct
+
+
+def check_calibration_error(func: Callable[[torch.Tensor, torch.Tensor, int], float]) -> None:
+    """Check ``func(confidence, correct, bins) -> ECE``: equal-width bins on [0, 1], each bin's
+    |accuracy − mean confidence| weighted by its share of the predictions."""
+    for seed, bins in ((0, 10), (1, 5), (2, 15)):
+        confidence, correct = _calibration_case(seed)
+        got = call_learner(
+            func, confidence.clone(), correct.clone(), bins, name="calibration_error"
+        )
+        if isinstance(got, torch.Tensor):
+            if got.numel() != 1:
+                fail(f"calibration_error returns one number; got shape {tuple(got.shape)}")
+            got = got.item()
+        if isinstance(got, bool) or not isinstance(got, int | float):
+            fail(f"calibration_error returns one number (a float); got {type(got).__name__}")
+        want = _calibration_error(confidence, correct, bins)
+        if abs(got - want) < 1e-6:
+            continue
+        index = (confidence * bins).long().clamp(max=bins - 1)
+        gaps, shares = [], []
+        for b in range(bins):
+            inside = index == b
+            if inside.any():
+                gaps.append(float(correct[inside].double().mean() - confidence[inside].mean()))
+                shares.append(float(inside.double().mean()))
+        unweighted = sum(abs(x) for x in gaps) / len(gaps)
+        signed = sum(s * x for s, x in zip(shares, gaps, strict=True))
+        where = f"with {bins} bins"
+        if abs(got - unweighted) < 1e-6:
+            fail(
+                f"{where}: you averaged the bins as equals. A bin holding few predictions should "
+                "count little.",
+                stronger="multiply each bin's gap by the fraction of all predictions that fall "
+                "in it, then add up.",
+            )
+        if abs(got - abs(signed)) < 1e-6 or abs(got - signed) < 1e-6:  # also: one bin for all
+            fail(
+                f"{where}: over-confident and under-confident bins cancelled each other out (or "
+                "you used one bin for all). A bin is miscalibrated in either direction.",
+                stronger="take the size of each bin's gap (without its sign) before weighting.",
+            )
+        fail(
+            f"{where}: expected an ECE of {want:.4f}, got {got:.4f}. Use bins of equal width on "
+            "[0, 1] (a confidence of exactly 1 belongs to the last one).",
+            stronger="for each non-empty bin: its share of predictions × |its accuracy − its mean "
+            "confidence|; the sum over bins is the ECE.",
+        )
+    passed(
+        "your ECE matches on three test sets. A perfectly calibrated network has ECE 0; "
+        "one that is 90 % sure and right 70 % of the time has ECE 0.2."
+    )

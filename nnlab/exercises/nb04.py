@@ -266,5 +266,6 @@ def check_bias_curvature_ce(func: Callable[[torch.Tensor, int], float]) -> None:
         f"h = mean of p_c(1 − p_c) = {right:.4f}, as autograd says. Made five times more "
         f"confident, the same network has h = {confident:.4f}: it would correct a pessimistic "
         f"output {right / confident:.1f}× more slowly at the same rate. Confidence near 0 or 1 "
-        "flattens the loss: an arrogant output is slow to learn it was wrong."
+        "flattens the loss along the bias: a confident output responds weakly to a small, uniform "
+        "shift of its bias. An image it gets confidently wrong still sends it a large gradient."
     )
