@@ -7,6 +7,7 @@ from nnlab.exercises import nb08
 
 X = torch.rand(10, 64)
 Y = torch.randint(0, 10, (10,))
+RIGHT = {"A": "labels_unlearnable", "B": "dead_units"}
 
 CASES = {
     "nnlab.exercises.nb08.check_expected_initial_loss": names(
@@ -15,6 +16,7 @@ CASES = {
     "nnlab.exercises.nb08.check_mystery": names(
         check(nb08.check_mystery, "a string", "diagnosis", "dead_units"),
         check(nb08.check_mystery, "a list", "diagnosis", ["a", "b", "c"]),
+        check(nb08.check_mystery, "a floor as text", "c_floor", RIGHT, "1.46"),
     ),
     "nnlab.exercises.nb08.check_forgets_zero_grad": names(
         check(nb08.check_forgets_zero_grad, "a bool", "forgets_zero_grad", True),

@@ -11,6 +11,7 @@ import nnlab
 from nnlab.doctor import diagnose
 from nnlab.exercises import CheckFailed
 from nnlab.exercises.nb08 import (
+    _C_FLOOR,
     _MYSTERY_CAUSES,
     MYSTERY_LR,
     check_expected_initial_loss,
@@ -56,30 +57,54 @@ def digits():
 @pytest.mark.parametrize("seed", [0, 5])
 def test_the_doctor_finds_each_mystery_cause(digits, seed):
     X, y = digits
+    expected = {**_MYSTERY_CAUSES, "C": "cannot_overfit"}
     for key, (model, Xm, ym) in mystery_models(X, y, seed=seed).items():
         report = diagnose(model, Xm, ym, lr=MYSTERY_LR, seed=seed)
-        assert report.causes == [_MYSTERY_CAUSES[key]], (key, str(report))
+        assert report.causes == [expected[key]], (key, str(report))
+        if key == "C":  # the doctor's best loss sits on the floor the exercise asks for
+            assert _C_FLOOR - 1e-4 <= report.measured["overfit_loss"] < _C_FLOOR + 0.05
 
 
-def test_mystery_accepts_the_causes(capsys):
-    check_mystery(dict(_MYSTERY_CAUSES))
-    assert "Passed" in capsys.readouterr().out
+def test_c_floor_is_the_best_softmax_of_outputs_in_0_1():
+    """An independent reference: cross-entropy of the best outputs in [0, 1], by torch."""
+    logits = torch.zeros(1, 10)
+    logits[0, 3] = 1.0
+    best = float(torch.nn.functional.cross_entropy(logits, torch.tensor([3])))
+    assert math.isclose(best, _C_FLOOR, rel_tol=1e-6)
+    for _ in range(200):  # no other outputs in [0, 1] do better
+        other = torch.rand(1, 10)
+        assert float(torch.nn.functional.cross_entropy(other, torch.tensor([3]))) >= best
+
+
+RIGHT = {"A": "labels_unlearnable", "B": "dead_units"}
+
+
+def test_mystery_accepts_the_causes_and_the_floor(capsys):
+    check_mystery(dict(_MYSTERY_CAUSES), math.log(9 + math.e) - 1)
+    check_mystery({**RIGHT, "C": "cannot_overfit"}, 1.4612)  # a "C" entry is ignored
+    assert capsys.readouterr().out.count("Passed") == 2
 
 
 @pytest.mark.parametrize(
-    "answer, match",
+    "answer, floor, match",
     [
-        (None, "dict"),
-        ({"A": "labels_unlearnable"}, "no diagnosis yet for model"),
-        ({"A": "bad labels", "B": "dead_units", "C": "cannot_overfit"}, "not a code"),
-        ({"A": "labels_unlearnable", "B": "dead_units", "C": "double_softmax"}, "do not sum"),
-        ({"A": "cannot_overfit", "B": "dead_units", "C": "cannot_overfit"}, "in its data"),
-        ({"A": "labels_unlearnable", "B": "cannot_overfit", "C": "cannot_overfit"}, "causes"),
+        (None, None, "dict"),
+        ({"A": "labels_unlearnable"}, None, "no diagnosis yet for model"),
+        ({"A": "bad labels", "B": "dead_units"}, None, "not a code"),
+        ({"A": "cannot_overfit", "B": "dead_units"}, None, "in its data"),
+        ({"A": "labels_unlearnable", "B": "cannot_overfit"}, None, "causes"),
+        (RIGHT, None, "No c_floor yet"),
+        (RIGHT, [1.0, 2.0], "2 numbers"),
+        (RIGHT, 1.46, "rounded"),
+        (RIGHT, math.log(10), "ten equal outputs"),
+        (RIGHT, math.log(10 + math.e) - 1, "wrong"),
+        (RIGHT, math.log(1 + math.exp(-1)), "own"),
+        (RIGHT, 0.0, "which outputs"),
     ],
 )
-def test_mystery_names_the_mistake(answer, match):
+def test_mystery_names_the_mistake(answer, floor, match):
     with pytest.raises(CheckFailed, match=match):
-        check_mystery(answer)
+        check_mystery(answer, floor)
 
 
 def _right(step, model, X, y):

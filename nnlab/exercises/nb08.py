@@ -19,7 +19,8 @@ from ..models import MLP
 from . import _as_array, call_learner, fail, passed
 
 MYSTERY_LR = 0.1
-_MYSTERY_CAUSES = {"A": "labels_unlearnable", "B": "dead_units", "C": "cannot_overfit"}
+_MYSTERY_CAUSES = {"A": "labels_unlearnable", "B": "dead_units"}  # C: the doctor is generic
+_C_FLOOR = math.log(9 + math.e) - 1  # model C's lowest loss: logits in [0, 1]
 
 
 def mystery_models(
@@ -81,29 +82,28 @@ def check_expected_initial_loss(func: Callable[[int], float]) -> None:
     passed("a uniform guess over C classes costs ln C nats; 2.303 for the ten digits.")
 
 
-def check_mystery(diagnosis: object) -> None:
-    """Check ``diagnosis``: ``{"A": code, "B": code, "C": code}``, each the code of the cause
-    the doctor finds for that mystery model (one of ``nnlab.doctor.CODES``)."""
+def check_mystery(diagnosis: object, c_floor: object = None) -> None:
+    """Check exercise 2. ``diagnosis``: ``{"A": code, "B": code}``, the code of the cause the
+    doctor finds for mystery models A and B (one of ``nnlab.doctor.CODES``; a "C" entry is
+    ignored). ``c_floor``: a number, the lowest mean cross-entropy (nats) that model C, whose
+    ten outputs all lie in [0, 1], can reach on any data: ln(9 + e) − 1."""
     if not isinstance(diagnosis, dict):
         fail(
             "set diagnosis to a dict with one code per model, "
-            f"for example {{'A': ..., 'B': ..., 'C': ...}}; got {type(diagnosis).__name__}."
+            f"for example {{'A': ..., 'B': ...}}; got {type(diagnosis).__name__}."
         )
     missing = [k for k in _MYSTERY_CAUSES if diagnosis.get(k) is None]
     if missing:
         fail(f"no diagnosis yet for model(s) {', '.join(missing)}: run the doctor on them.")
-    for key, code in diagnosis.items():
-        if code not in CODES:
-            fail(f"{code!r} (model {key}) is not a code of the doctor; the codes: {CODES}.")
+    for key in _MYSTERY_CAUSES:
+        if diagnosis[key] not in CODES:
+            fail(
+                f"{diagnosis[key]!r} (model {key}) is not a code of the doctor; the codes: {CODES}."
+            )
     for key, truth in _MYSTERY_CAUSES.items():
         got = diagnosis[key]
         if got == truth:
             continue
-        if key == "C" and got == "double_softmax":
-            fail(
-                "model C's outputs do not sum to 1, so it is not a softmax. Print the model: "
-                "what is its last module, and what does it do to the logits?"
-            )
         if key == "A" and got in ("cannot_overfit", "initial_loss"):
             fail(
                 "model A is an ordinary healthy MLP. The trouble is in its data: "
@@ -112,12 +112,49 @@ def check_mystery(diagnosis: object) -> None:
         fail(
             f"model {key}: {got!r} is not what the doctor finds. Read report.causes (the "
             "findings no other explains), not every line of the report.",
-            stronger=f"print(diagnose(*mysteries[{key!r}][:3], lr=MYSTERY_LR)) and look at "
+            stronger=f"print(diagnose(*mysteries[{key!r}], lr=MYSTERY_LR)) and look at "
             "the line without '(may follow from ...)'.",
         )
-    passed(
-        "A: labels shifted by one row; B: conv biases of −2 kill every first-layer unit; "
-        "C: a sigmoid squeezes the logits into [0, 1], so no class can get a high probability."
+    if c_floor is None:
+        fail("A and B are right. No c_floor yet: the lowest loss model C can reach, in nats.")
+    if isinstance(c_floor, str | bool):
+        fail(f"c_floor should be a number, a loss in nats; got {type(c_floor).__name__}.")
+    got = _as_array(c_floor, "c_floor")
+    if got.size != 1:
+        fail(f"c_floor has {got.size} numbers; give one number, a loss in nats.")
+    value = float(got.reshape(()))
+    if abs(value - _C_FLOOR) < 1e-3:
+        passed(
+            "A: labels shifted by one row; B: conv biases of −2 kill every first-layer unit; "
+            "C: a sigmoid squeezes the logits into [0, 1], so the right class gets at most "
+            f"e / (e + 9) ≈ 0.23 of the probability: a floor of {_C_FLOOR:.3f} nats, where "
+            "the doctor's best loss sat."
+        )
+        return
+    if abs(value - _C_FLOOR) < 0.01:
+        fail(
+            "close: that looks like the doctor's measured loss, rounded. Compute the floor "
+            "itself from the best outputs model C can produce, to three decimals."
+        )
+    if abs(value - math.log(10)) < 1e-3:
+        fail(
+            "ln 10 is the loss of ten equal outputs. Model C can still make the right class's "
+            "output larger than the others: how much larger, at most?"
+        )
+    if abs(value - (math.log(10 + math.e) - 1)) < 1e-3:
+        fail(
+            "nearly: with ten classes, how many *wrong* classes share the rest of the probability?"
+        )
+    if abs(value + math.log(1 / (1 + math.exp(-1)))) < 1e-3:
+        fail(
+            "that treats the sigmoid's output as the probability. cross_entropy applies its own "
+            "softmax to the ten outputs: what probability does the softmax give the right class?"
+        )
+    fail(
+        f"c_floor = {value:.4g}. Every output of model C lies in [0, 1]: which outputs give the "
+        "right class the largest softmax probability, and what loss does that cost?",
+        stronger="the right class's output at 1, the nine others at 0: p = e / (e + 9); the "
+        "loss is −ln p.",
     )
 
 
