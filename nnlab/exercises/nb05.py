@@ -278,8 +278,8 @@ def check_leaky_update(
 
     The winner moves by ``lr * (x - w)``, every loser by ``leak * lr * (x - w)``. After the
     step is right, the check runs the learner's rule on three fixed runs of section 4 (five
-    passes, near-origin starts) for leaks 0.01 and 0.1 and prints the dead units and
-    the error.
+    passes, near-origin starts) with no leak (the plain rule) and leaks 0.01 and 0.1, and
+    prints the dead units and the error.
     """
     gen = torch.Generator().manual_seed(1985)
     W = torch.tensor([[0.9, 0.1], [2.0, 0.0], [-3.0, 3.0]], dtype=torch.float64)
@@ -321,11 +321,10 @@ def check_leaky_update(
             stronger="all steps go towards x; the winner's is lr times its gap to x, a loser's "
             "leak times that.",
         )
-    results = {leak: _run_leaky(func, leak) for leak in (0.01, 0.1)}
+    results = {leak: _run_leaky(func, leak) for leak in (0.0, 0.01, 0.1)}
     for leak, (dead, error) in results.items():
-        print(
-            f"leak {leak:<5}: {dead:.1f} dead prototypes of 5, error {error:.2f} (mean of 3 runs)"
-        )
+        name = "plain" if leak == 0.0 else f"leak {leak}"
+        print(f"{name:<9}: {dead:.1f} dead prototypes of 5, error {error:.2f} (mean of 3 runs)")
     passed(
         "the leaky step is right. Read the measurements: which leak revives the dead, and what "
         "does too large a leak do to the prototypes?"
