@@ -60,7 +60,9 @@ class SAE:
     ``(d, n_latents)`` (unit-norm columns when trained with renormalisation), ``b_dec (d,)``
     and the ``l1`` coefficient it was trained with. ``dead_history (windows, 2)``, from
     training, holds rows ``(step, fraction of latents that did not fire on any batch of the
-    window ending at that step)``, one window per ``steps // 60`` steps."""
+    window ending at that step)``, one window per ``steps // 60`` steps. ``resampled
+    (len(RESAMPLE_AT), n_latents)``, from training with resampling, marks the latents each
+    resampling re-initialised (``None`` without resampling)."""
 
     W_enc: torch.Tensor
     b_enc: torch.Tensor
@@ -68,6 +70,7 @@ class SAE:
     b_dec: torch.Tensor
     l1: float
     dead_history: torch.Tensor | None = None
+    resampled: torch.Tensor | None = None
 
     def _x(self, x: object) -> torch.Tensor:
         x = check_tensor("x", x, ndim=2, floating=True)
@@ -153,6 +156,7 @@ def train_saes(
     window = max(1, steps // 60)
     fired_window = torch.zeros(K, n_latents, dtype=torch.bool)
     history: list[torch.Tensor] = []
+    resampled: list[torch.Tensor] = []  # (K, n_latents) per checkpoint
     for step in range(1, steps + 1):
         x = acts[torch.randint(n, (batch_size,), generator=gen)]  # (B, d), shared
         z = torch.relu(torch.baddbmm(b_enc.unsqueeze(1), x - b_dec.unsqueeze(1), W_enc.mT))
@@ -175,6 +179,7 @@ def train_saes(
             if step + lookback in checkpoints:
                 fired.zero_()  # start looking back
             if step in checkpoints:
+                resampled.append((~fired).clone())
                 _resample(acts, params, opt, ~fired, gen)
     at = torch.arange(1, len(history) + 1, dtype=torch.float) * window
     dead = torch.stack(history, dim=1)  # (K, windows)
@@ -186,6 +191,7 @@ def train_saes(
             b_dec[k].detach(),
             float(l1s[k]),
             torch.stack([at, dead[k]], dim=1),
+            torch.stack([r[k] for r in resampled]) if resampled else None,
         )
         for k in range(K)
     ]

@@ -49,7 +49,7 @@ def test_recovery_names_the_mistake(answer, match):
 def test_revive_accepts_b_and_explains_the_others(capsys):
     check_revive("b")
     assert "Passed" in capsys.readouterr().out
-    for wrong, match in (("a", "resampling"), ("c", "exactly zero"), ("d", "still no signal")):
+    for wrong, match in (("a", "resampling"), ("c", "more steps"), ("d", "best point")):
         with pytest.raises(CheckFailed, match=match):
             check_revive(wrong)
     with pytest.raises(CheckFailed, match="choose one"):

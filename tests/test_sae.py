@@ -156,3 +156,14 @@ def test_class_purity_against_a_loop():
         counts = np.bincount(labels[top].numpy(), minlength=4)
         assert math.isclose(float(got[u]), counts.max() / 10, rel_tol=1e-6)
     assert math.isnan(float(got[2]))
+
+
+def test_resampled_marks_the_latents_each_resampling_touched():
+    X, _ = sae.sparse_dictionary_data(1024, 8, 12, p_active=0.08, seed=0)
+    off = sae.train_sae(X, 16, l1=0.2, steps=200, lr=1e-2, resample=False, seed=0)
+    assert off.resampled is None
+    weak, strong = sae.train_saes(X, 16, l1=[0.0, 20.0], steps=200, lr=1e-2, seed=0)
+    assert weak.resampled.shape == (len(sae.RESAMPLE_AT), 16)
+    assert weak.resampled.dtype == torch.bool
+    assert not weak.resampled[0].any()  # no penalty, tied start: every latent fires early on
+    assert strong.resampled.any()  # a huge penalty silences some latents for a tenth of the run

@@ -81,25 +81,28 @@ def check_recovery(func: Callable[[torch.Tensor, torch.Tensor], float]) -> None:
 
 
 REVIVE_HINTS = {
-    "a": "resampling does give the latents a gradient again, and the dead-latent trace drops "
-    "right after each resampling; but look at what the trace does next at this l1.",
-    "c": "a dead latent's gradient is exactly zero on every input: more steps of the same "
-    "training give it no signal to come back.",
-    "d": "a smaller learning rate scales every step, but a dead latent's gradient is zero: a "
-    "smaller multiple of no signal is still no signal.",
+    "a": "resampling gives a dead latent a fresh start, but it does not change the loss being "
+    "minimised: where the optimum at this l1 has the latent silent, training pushes it back "
+    "below zero (section 6, at l1 = 1: about as many dead latents at the end with resampling "
+    "as without).",
+    "c": "more steps only bring the run closer to the optimum of the same loss; if that optimum "
+    "has (nearly) every latent silent, longer training cannot make them fire.",
+    "d": "a smaller learning rate slows the route but leaves the loss, and so its best point, "
+    "unchanged: trained long enough, the run ends at the same (nearly) silent code.",
 }
 
 
 def check_revive(answer: object) -> None:
-    """Check the core exercise: at the largest l1 almost every latent is dead; the change
-    that keeps them alive is a smaller l1 (the objective must give them a job)."""
+    """Check the core exercise: at the largest l1 almost every latent is dead at convergence;
+    the change that keeps them alive is a smaller l1 (the objective must give them a job)."""
     check_choice(
         answer,
         correct="b",
         hints=REVIVE_HINTS,
-        success="'b': at that l1 firing costs more than it saves in reconstruction, so the "
-        "optimum itself has (nearly) every latent silent. Only a change of objective, a smaller "
-        "l1, gives them a job; resampling revives them for a while, then L1 silences them again.",
+        success="'b': at l1 = 2 a latent's slope at z = 0, -2 r.d + l1, is negative only where "
+        "r.d > 1, which a single feature of strength at most 1 cannot reach: firing costs more "
+        "than it saves, so the optimum itself has (nearly) every latent silent. Only a change of "
+        "objective, a smaller l1, gives them a job.",
     )
 
 
