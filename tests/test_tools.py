@@ -155,13 +155,13 @@ def test_runaway_guard_flags_only_notebooks_past_twice_their_budget():
 def test_runaway_guard_fails_the_nbval_session(pytester, monkeypatch):
     nb = new_notebook(cells=[new_code_cell("import time\ntime.sleep(0.3)")])
     nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3"}}
-    nbformat.write(nb, pytester.path / "07_slow.ipynb")
+    nbformat.write(nb, pytester.path / "98_slow.ipynb")
     monkeypatch.setattr(nbtiming, "DEFAULT_BUDGET_SECONDS", 0.1)
     monkeypatch.setattr(nbtiming, "_seconds", type(nbtiming._seconds)(float))
     result = pytester.runpytest_inprocess(
-        "-p", "tools.nbtiming", "--nbval-lax", "--nbval-current-env", "07_slow.ipynb"
+        "-p", "tools.nbtiming", "--nbval-lax", "--nbval-current-env", "98_slow.ipynb"
     )
-    result.stdout.fnmatch_lines(["*07_slow.ipynb*RUNAWAY*"])
+    result.stdout.fnmatch_lines(["*98_slow.ipynb*RUNAWAY*"])
     assert result.ret == pytest.ExitCode.TESTS_FAILED
 
 
