@@ -28,7 +28,8 @@ import numpy as np
 import torch
 
 from ._validate import check_choice, check_float, check_int, check_tensor
-from .batched import StackedMLP
+from .batched import StackedMLP, train_batched
+from .models import make_activation
 
 __all__ = ["draw_map", "recovery_gap", "retrain", "unit_masks"]
 
@@ -48,10 +49,14 @@ def _check_unit(stack: StackedMLP, unit: object) -> torch.Tensor:
     if not torch.is_tensor(unit) or unit.dtype != torch.int64:
         raise TypeError(f"unit must be an int64 tensor of shape (K,); got {unit!r}")
     if unit.shape != (stack.K,):
-        raise ValueError(f"unit must have shape ({stack.K},), one unit per model; got {tuple(unit.shape)}")
+        raise ValueError(
+            f"unit must have shape ({stack.K},), one unit per model; got {tuple(unit.shape)}"
+        )
     width = stack.sizes[1]
     if unit.min() < 0 or unit.max() >= width:
-        raise ValueError(f"unit must index the first hidden layer, in [0, {width}); got {unit.tolist()}")
+        raise ValueError(
+            f"unit must index the first hidden layer, in [0, {width}); got {unit.tolist()}"
+        )
     return unit
 
 
@@ -98,27 +103,41 @@ def retrain(
     X = check_tensor("X", X, ndim=2, floating=True)
     T = check_tensor("T", T, ndim=2, floating=True)
     if X.shape[1] != stack.sizes[0]:
-        raise ValueError(f"X must have {stack.sizes[0]} columns (the input width); got {X.shape[1]}")
+        raise ValueError(
+            f"X must have {stack.sizes[0]} columns (the input width); got {X.shape[1]}"
+        )
     if T.shape != (X.shape[0], stack.sizes[-1]):
-        raise ValueError(f"T must have shape ({X.shape[0]}, {stack.sizes[-1]}); got {tuple(T.shape)}")
+        raise ValueError(
+            f"T must have shape ({X.shape[0]}, {stack.sizes[-1]}); got {tuple(T.shape)}"
+        )
     steps = check_int("steps", steps, minimum=1)
     optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
     if torch.is_tensor(lr) or isinstance(lr, Sequence):
         rates = torch.as_tensor(lr, dtype=stack.dtype)
         if rates.shape != (stack.K,):
-            raise ValueError(f"lr must be one number or {stack.K} numbers; got shape {tuple(rates.shape)}")
+            raise ValueError(
+                f"lr must be one number or {stack.K} numbers; got shape {tuple(rates.shape)}"
+            )
         if not torch.isfinite(rates).all() or (rates <= 0).any():
             raise ValueError("lr must hold positive finite numbers")
     else:
         rates = torch.full((stack.K,), check_float("lr", lr, positive=True), dtype=stack.dtype)
     masks = None if unit is None else unit_masks(stack, unit)
+    if optimizer == "sgd":
+        return _retrain_sgd(stack, X, T, rates, steps, masks)
+    act = make_activation(stack.activation)
     params = stack.parameters()
     m = [torch.zeros_like(p) for p in params]
     v = [torch.zeros_like(p) for p in params]
+    shaped = [rates.view(-1, *[1] * (p.ndim - 1)) for p in params]
     losses = []
     for t in range(steps + 1):
         live = [p.detach().requires_grad_(True) for p in params]
-        out = StackedMLP(live[0::2], live[1::2], stack.activation)(X)
+        out = X.expand(stack.K, *X.shape)
+        for layer in range(0, len(live), 2):  # z = a·Wᵀ + b, then the activation (not at the top)
+            out = torch.baddbmm(live[layer + 1][:, None], out, live[layer].transpose(1, 2))
+            if layer + 2 < len(live):
+                out = act(out)
         loss = (out - T).square().mean(dim=(1, 2))  # (K,)
         losses.append(loss.detach())
         if t == steps:
@@ -128,16 +147,46 @@ def retrain(
             for i, (p, g) in enumerate(zip(params, grads, strict=True)):
                 if masks is not None:
                     g = g * masks[i]
-                rate = rates.view(-1, *[1] * (p.ndim - 1))
                 if optimizer == "sgd":
-                    p -= rate * g
+                    p -= shaped[i] * g
                     continue
                 m[i].mul_(_BETAS[0]).add_(g, alpha=1 - _BETAS[0])
                 v[i].mul_(_BETAS[1]).addcmul_(g, g, value=1 - _BETAS[1])
                 m_hat = m[i] / (1 - _BETAS[0] ** (t + 1))
                 v_hat = v[i] / (1 - _BETAS[1] ** (t + 1))
-                p -= rate * m_hat / (v_hat.sqrt() + _EPS)
+                p -= shaped[i] * m_hat / (v_hat.sqrt() + _EPS)
     return torch.stack(losses, dim=1)
+
+
+def _retrain_sgd(
+    stack: StackedMLP,
+    X: torch.Tensor,
+    T: torch.Tensor,
+    rates: torch.Tensor,
+    steps: int,
+    masks: list[torch.Tensor] | None,
+) -> torch.Tensor:
+    """Plain full-batch gradient descent through the batched engine: every step is one epoch,
+    and with ``masks`` the weights outside the unit are put back after each step (the same
+    as masking their gradients, since plain SGD has no state)."""
+    start = [p.detach().clone() for p in stack.parameters()]
+
+    def hold(epoch: int, s: StackedMLP) -> None:
+        for p, p0, mask in zip(s.parameters(), start, masks, strict=True):
+            p.copy_(torch.where(mask.bool(), p, p0))
+
+    first = ((stack(X) - T).square().mean(dim=(1, 2))).detach()
+    hist = train_batched(
+        stack,
+        X,
+        T,
+        lr=rates.tolist(),
+        epochs=steps,
+        loss="mse",
+        callback=None if masks is None else hold,
+        progress=False,
+    )
+    return torch.cat([first[:, None], hist.train_loss.to(first.dtype)], dim=1)
 
 
 def recovery_gap(loss: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
@@ -189,12 +238,16 @@ def draw_map(
     for (i, j), v in np.ndenumerate(values.numpy()):
         if math.isnan(v):
             ax.add_patch(
-                plt.Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="0.85", hatch="//", edgecolor="0.5")
+                plt.Rectangle(
+                    (j - 0.5, i - 0.5), 1, 1, facecolor="0.85", hatch="//", edgecolor="0.5"
+                )
             )
             ax.text(j, i, "never", ha="center", va="center", fontsize=7)
         else:
             dark = logs[i, j] < 0.6 * math.log10(max(top, 10))
-            ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=7, color="w" if dark else "k")
+            ax.text(
+                j, i, f"{v:.0f}", ha="center", va="center", fontsize=7, color="w" if dark else "k"
+            )
     ax.set_xticks(range(len(xlabels)), xlabels, fontsize=7)
     ax.set_yticks(range(len(lrs)), [f"{lr:g}" for lr in lrs])
     ax.set_title(title)

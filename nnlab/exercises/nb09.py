@@ -46,7 +46,8 @@ def check_vote_rate(func: Callable[[torch.Tensor], Any]) -> None:
         fail(
             f"got {value:.4g}, autograd says {exp:.4g}. Only the unit's activations enter: the "
             "output moves by a·Δv on each point.",
-            stronger="write the loss as a function of the vote alone and take its second derivative.",
+            stronger="write the loss as a function of the vote alone and take its second "
+            "derivative.",
         )
     passed(
         "h = 2·mean(a²), as autograd says: the vote of a unit that fires rarely or weakly is "
@@ -113,7 +114,8 @@ def check_revive(func: Callable[[StackedMLP, torch.Tensor, torch.Tensor], Any]) 
     mask[1][k, unit] = False
     mask[2][k, :, unit] = False
     if any(
-        (a[m] != b[m]).any() for a, b, m in zip(got.parameters(), stack.parameters(), mask, strict=True)
+        (a[m] != b[m]).any()
+        for a, b, m in zip(got.parameters(), stack.parameters(), mask, strict=True)
     ):
         fail("revive changed weights of other units; touch only the dead unit's own weights.")
     passed(
