@@ -73,7 +73,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from . import _batched_ops as ops
-from ._validate import LOSSES, check_choice, check_float, check_int, check_tensor
+from ._validate import LOSSES, check_choice, check_float, check_int, check_list, check_tensor
 from .config import progress_enabled, resolve_seed
 from .models import ACTIVATIONS, INITS, MLP
 from .training import History
@@ -282,8 +282,7 @@ def grid(**values: Sequence) -> dict[str, list]:
     if not values:
         raise ValueError("grid needs at least one named list, e.g. grid(lr=[0.1, 1.0])")
     for name, v in values.items():
-        if isinstance(v, str) or not isinstance(v, Sequence | torch.Tensor) or len(v) == 0:
-            raise TypeError(f"{name} must be a non-empty list of values; got {v!r}")
+        check_list(name, v)
     rows = list(itertools.product(*values.values()))
     return {name: [row[i] for row in rows] for i, name in enumerate(values)}
 

@@ -27,10 +27,10 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
-from ._validate import check_choice, check_float, check_int, check_tensor
+from ._validate import LOSSES, check_choice, check_float, check_int, check_supervised, check_tensor
 from .batched import StackedMLP, _check_data, _loss_values
 from .config import resolve_seed
-from .training import LOSSES, _check_xy, _loss_fn
+from .training import loss_function
 
 Hvp = Callable[[torch.Tensor], torch.Tensor]
 
@@ -146,7 +146,7 @@ def sharpness(
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
     check_choice("loss", loss, LOSSES)
-    _check_xy(X, y, loss)
+    check_supervised(X, y, loss)
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise ValueError("model has no trainable parameters")
@@ -154,7 +154,7 @@ def sharpness(
     model.eval()
     try:
         with torch.enable_grad():
-            hvp = _gradient_hvp(_loss_fn(loss)(model(X), y), params)
+            hvp = _gradient_hvp(loss_function(loss)(model(X), y), params)
             v0 = _start_vector(1, sum(p.numel() for p in params), params[0].dtype, seed)
             return float(_largest_eigenvalue(hvp, v0, iters, tol)[0])
     finally:

@@ -34,7 +34,7 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-from ._validate import check_float, check_int, check_tensor
+from ._validate import check_bool, check_float, check_int, check_tensor
 from .config import resolve_seed
 
 __all__ = [
@@ -58,12 +58,6 @@ def _check_seed(seed: object) -> int:
     return resolve_seed(seed)
 
 
-def _check_flag(name: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False; got {type(value).__name__} {value!r}")
-    return value
-
-
 def _check_start(name: str, value: object, shape: tuple[int, ...]) -> torch.Tensor:
     """Return a float copy of the initial weights ``value`` if it has ``shape``, else raise."""
     check_tensor(name, value, ndim=len(shape), floating=True)
@@ -77,7 +71,7 @@ def _check_common(X: object, lr: object, epochs: object, seed: object, trajector
     lr = check_float("lr", lr, positive=True)
     epochs = check_int("epochs", epochs, minimum=1)
     seed = _check_seed(seed)
-    _check_flag("return_trajectory", trajectory)
+    check_bool("return_trajectory", trajectory)
     return X, lr, epochs, seed
 
 

@@ -42,7 +42,7 @@ from ._validate import (
     check_float,
     check_int,
     check_model,
-    check_same_length,
+    check_targets,
     check_tensor,
 )
 from .training import StepInfo
@@ -250,15 +250,6 @@ def dead_fraction(
 
 
 # --------------------------------------------------------------------------- gradients
-def _check_targets(y: object, X: torch.Tensor, loss: str) -> torch.Tensor:
-    if loss == "cross_entropy":
-        y = check_tensor("y", y, ndim=1, integer=True)
-    else:
-        y = check_tensor("y", y, floating=True)
-    check_same_length("X", X, "y", y)
-    return y
-
-
 def unit_gradient_norms(
     model: nn.Module, X: torch.Tensor, y: torch.Tensor, loss: str = "cross_entropy"
 ) -> dict[str, torch.Tensor]:
@@ -272,7 +263,7 @@ def unit_gradient_norms(
     check_model(model)
     X = _check_x(X)
     check_choice("loss", loss, LOSSES)
-    y = _check_targets(y, X, loss)
+    y = check_targets(y, X, loss)
     inputs = X.detach().clone().requires_grad_(True)  # so every pre-activation has a graph
     with torch.enable_grad(), _hooked(model, keep_graph=True) as captured:
         out = model(inputs)
@@ -319,7 +310,7 @@ class DeadUnitMonitor:
     ) -> None:
         self.X = _check_x(X)
         self.loss = check_choice("loss", loss, LOSSES)
-        self.y = None if y is None else _check_targets(y, self.X, loss)
+        self.y = None if y is None else check_targets(y, self.X, loss)
         self.steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
         self.every = self.steps_per_epoch if every is None else check_int("every", every, minimum=1)
         self.threshold = _check_threshold(threshold)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ._validate import check_float, check_fraction, check_int, check_tensor
+from ._validate import check_float, check_fraction, check_int, check_list, check_tensor
 from .config import resolve_seed
 
 __all__ = [
@@ -144,8 +144,7 @@ def train_toy_models(
     steps = check_int("steps", steps, minimum=1)
     lr = check_float("lr", lr, positive=True)
     batch_size = check_int("batch_size", batch_size, minimum=1)
-    if isinstance(sparsity, str | bytes) or not isinstance(sparsity, Sequence) or not sparsity:
-        raise TypeError("sparsity must be a non-empty list of probabilities, one per model")
+    sparsity = check_list("sparsity", sparsity, "probabilities, one per model")
     s = torch.tensor([check_fraction("sparsity", v) for v in sparsity])
     if isinstance(seeds, str | bytes) or not isinstance(seeds, Sequence):
         raise TypeError("seeds must be a list of ints, one per model")

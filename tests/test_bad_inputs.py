@@ -265,6 +265,10 @@ CASES: dict[str, list[Bad]] = {
         bad(training.accuracy, "empty X", "X", NET, X[:0], Y[:0]),
         bad(training.accuracy, "X a numpy array", "X", NET, X.numpy(), Y),
     ),
+    "nnlab.training.loss_function": names(
+        bad(training.loss_function, "unknown loss", "loss", "hinge"),
+        bad(training.loss_function, "loss not a string", "loss", 1),
+    ),
     "nnlab.training.train": names(
         bad(nnlab.train, "model not a module", "model", "net", X, Y, lr=0.1, epochs=1),
         bad(nnlab.train, "zero lr", "lr", NET, X, Y, lr=0.0, epochs=1),
@@ -1163,9 +1167,14 @@ CASES: dict[str, list[Bad]] = {
             0,
         ),
     ),
-    "nnlab.exercises.check_choice": names(
+    "nnlab.exercises.learner_rate": names(
+        check(exercises.learner_rate, "rate not set", "my_lr", None),
+        check(exercises.learner_rate, "rate not a number", "my_lr", "fast"),
+        check(exercises.learner_rate, "rate negative", "my_lr", -0.1),
+    ),
+    "nnlab.exercises.check_multiple_choice": names(
         bad(
-            exercises.check_choice,
+            exercises.check_multiple_choice,
             "correct not an option",
             "correct",
             "a",
@@ -1174,7 +1183,7 @@ CASES: dict[str, list[Bad]] = {
             options=("a", "b", "c"),
         ),
         bad(
-            exercises.check_choice,
+            exercises.check_multiple_choice,
             "a hint missing",
             "hints",
             "a",
