@@ -13,7 +13,8 @@ product costs about two gradient evaluations.
 - ``power_iteration(hvp, v0)``: the core, for any symmetric linear map.
 - ``top_hessian_eigenvalue(fn, theta)``: for a plain function of a parameter vector.
 - ``sharpness(model, X, y)``: for an ``nn.Module`` and a loss on data.
-- ``stack_sharpness(stack, X, y)``: for every model of a ``nnlab.batched.StackedMLP`` at once.
+- ``stack_sharpness(stack, X, y)``: for every model of a ``nnlab.batched.StackedMLP`` at once;
+  ``stack_sharpness_with_vectors`` also returns the top eigenvectors (for warm starts).
 
 Power iteration converges to the eigenvalue of largest *magnitude*. When that one is
 negative (a saddle), a second run on H − λI finds the largest one; so the value returned is
@@ -171,21 +172,35 @@ def stack_sharpness(
     tol: float = 1e-4,
     seed: int | None = None,
     v0: torch.Tensor | None = None,
-    return_vector: bool = False,
-) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+) -> torch.Tensor:
     """Return the sharpness of every model of a ``StackedMLP``, a ``(K,)`` tensor.
 
     Data shapes as in ``nnlab.batched.train_batched`` (shared or per-model X, y and sample
     weights). The summed loss of the K models has a block-diagonal Hessian, so one
     Hessian-vector product of the stack gives every model's own product, and the K power
-    iterations run together.
+    iterations run together. ``v0`` ``(K, p)``: start vectors (see
+    ``stack_sharpness_with_vectors``); default a random start seeded by ``seed``.
+    """
+    return stack_sharpness_with_vectors(stack, X, y, loss, sample_weight, iters, tol, seed, v0)[0]
 
-    Tracking the sharpness during training: pass ``return_vector=True`` to get
-    ``(values (K,), vectors (K, p))``, p the number of parameters per model in the order
-    of ``stack.parameters()``, and give those vectors as ``v0`` to the next call (a warm
-    start). The top direction changes little between nearby points, so a few iterations
-    (``iters=20``) then do what a random start needs hundreds for. ``v0`` defaults to a
-    random start seeded by ``seed``.
+
+def stack_sharpness_with_vectors(
+    stack: StackedMLP,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    loss: str = "cross_entropy",
+    sample_weight: torch.Tensor | None = None,
+    iters: int = 200,
+    tol: float = 1e-4,
+    seed: int | None = None,
+    v0: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``stack_sharpness`` that also returns the top eigenvectors: ``(values (K,), vectors
+    (K, p))``, p the number of parameters per model in the order of ``stack.parameters()``.
+
+    Tracking the sharpness during training: give those vectors as ``v0`` to the next call (a
+    warm start). The top direction changes little between nearby points, so a few iterations
+    (``iters=20``) then do what a random start needs hundreds for.
     """
     check_choice("loss", loss, LOSSES)
     data = _check_data(stack, X, y, sample_weight, loss, "")
@@ -195,7 +210,7 @@ def stack_sharpness(
         if tuple(v0.shape) != (stack.K, n_params):
             raise ValueError(
                 f"v0 has shape {tuple(v0.shape)}; it must be (K={stack.K}, p={n_params}), one "
-                "start vector per model (e.g. the vectors a call with return_vector=True gave)"
+                "start vector per model (e.g. the vectors stack_sharpness_with_vectors gave)"
             )
         if not (v0.norm(dim=1) > 0).all():
             raise ValueError("v0 must have no all-zero row")
@@ -215,4 +230,4 @@ def stack_sharpness(
             _start_vector(K, sum(sizes), stack.dtype, seed) if v0 is None else v0.to(stack.dtype)
         )
         values, vectors = _largest_eigenpair(hvp, start, iters, tol)
-    return (values.detach(), vectors.detach()) if return_vector else values.detach()
+    return values.detach(), vectors.detach()

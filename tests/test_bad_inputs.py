@@ -716,6 +716,10 @@ CASES: dict[str, list[Bad]] = {
             w0=torch.ones(2, dtype=torch.float64),
         ),
     ),
+    "nnlab.hebbian.bcm_trajectory": names(
+        bad(hebbian.bcm_trajectory, "integer X", "X", FLOATS.int(), 0.1, 1),
+        bad(hebbian.bcm_trajectory, "negative theta0", "theta0", FLOATS, 0.1, 1, theta0=-1.0),
+    ),
     "nnlab.hebbian.sample_order": names(
         bad(hebbian.sample_order, "zero samples", "n", 0, 1),
         bad(hebbian.sample_order, "zero epochs", "epochs", 5, 0),
@@ -860,6 +864,11 @@ CASES: dict[str, list[Bad]] = {
             Y,
             sample_weight=-torch.ones(24),
         ),
+    ),
+    "nnlab.curvature.stack_sharpness_with_vectors": names(
+        bad(curvature.stack_sharpness_with_vectors, "stack not a stack", "stack", NET, X, Y),
+        bad(curvature.stack_sharpness_with_vectors, "wrong width", "X", STACK, X[:, :3], Y),
+        bad(curvature.stack_sharpness_with_vectors, "bad start", "v0", STACK, X, Y, v0=X),
     ),
     # nnlab.batched
     "nnlab.batched.StackedMLP": names(
