@@ -29,7 +29,9 @@ import torch
 from torch import nn
 
 from ._validate import LOSSES, check_choice, check_float, check_int, check_supervised, check_tensor
-from .batched import StackedMLP, _check_data, _loss_values
+from .batched import StackedMLP
+from .batched.data import check_stack_data
+from .batched.evaluate import stack_losses
 from .config import resolve_seed
 from .training import loss_function
 
@@ -203,7 +205,7 @@ def stack_sharpness_with_vectors(
     (``iters=20``) then do what a random start needs hundreds for.
     """
     check_choice("loss", loss, LOSSES)
-    data = _check_data(stack, X, y, sample_weight, loss, "")
+    data = check_stack_data(stack, X, y, sample_weight, loss, "")
     n_params = sum(t[0].numel() for t in stack.parameters())
     if v0 is not None:
         check_tensor("v0", v0, ndim=2, floating=True)
@@ -217,7 +219,7 @@ def stack_sharpness_with_vectors(
     params = [t.detach().clone().requires_grad_(True) for t in stack.parameters()]
     K = stack.K
     with torch.enable_grad():
-        losses = _loss_values(params, stack.activation, data, loss)
+        losses = stack_losses(params, stack.activation, data, loss)
         grads = torch.autograd.grad(losses.sum(), params, create_graph=True)
         flat_grad = torch.cat([g.reshape(K, -1) for g in grads], dim=1)
         sizes = [p[0].numel() for p in params]

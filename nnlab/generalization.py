@@ -23,8 +23,8 @@ from collections.abc import Callable, Sequence
 
 import torch
 
-from ._validate import check_choice, check_float, check_fraction, check_int, check_tensor
-from .batched import LOSSES, StackedMLP, evaluate_stack
+from ._validate import LOSSES, check_choice, check_float, check_fraction, check_int, check_tensor
+from .batched import StackedMLP, evaluate_stack, join_stacks  # noqa: F401 (join_stacks moved there)
 from .config import base_seed
 from .tables import format_mean_std, mean_std, mean_std_table  # noqa: F401 (moved there)
 
@@ -33,7 +33,6 @@ __all__ = [
     "balanced_order",
     "epochs_to_reach",
     "filter_normalized_direction",
-    "join_stacks",
     "loss_along_direction",
     "noisy_labels",
     "subset_masks",
@@ -201,30 +200,6 @@ class StopWhen:
         if self.stopped is None:
             return 1.0
         return (~self.stopped).double()
-
-
-def join_stacks(*stacks: StackedMLP) -> StackedMLP:
-    """Return one ``StackedMLP`` holding the models of all ``stacks`` in order (copies).
-
-    They must share layer sizes, activation and dtype. Use it to train warm-started and
-    fresh models in one batched call; ``stack.select`` splits them again.
-    """
-    if not stacks:
-        raise ValueError("join_stacks needs at least one StackedMLP")
-    for i, s in enumerate(stacks):
-        if not isinstance(s, StackedMLP):
-            raise TypeError(f"stacks[{i}] must be a StackedMLP; got {type(s).__name__}")
-        if s.sizes != stacks[0].sizes or s.activation != stacks[0].activation:
-            raise ValueError(
-                f"stacks[{i}] is {s.sizes} with {s.activation!r}; stacks[0] is "
-                f"{stacks[0].sizes} with {stacks[0].activation!r}: all must match"
-            )
-        if s.dtype != stacks[0].dtype:
-            raise TypeError(f"stacks[{i}] has dtype {s.dtype}; stacks[0] has {stacks[0].dtype}")
-    layers = range(len(stacks[0].weights))
-    weights = [torch.cat([s.weights[i].detach() for s in stacks]) for i in layers]
-    biases = [torch.cat([s.biases[i].detach() for s in stacks]) for i in layers]
-    return StackedMLP(weights, biases, stacks[0].activation)
 
 
 # ------------------------------------------------------------------ loss landscape

@@ -387,7 +387,7 @@ CASES: dict[str, list[Bad]] = {
         bad(generalization.StopWhen, "metric not callable", "metric", 0.5, 0.1),
         bad(generalization.StopWhen, "threshold text", "threshold", lambda s: s, "low"),
     ),
-    "nnlab.generalization.join_stacks": names(
+    "nnlab.batched.stack.join_stacks": names(
         bad(generalization.join_stacks, "nothing to join", "join_stacks"),
         bad(generalization.join_stacks, "not a stack", "stacks", STACK, NET),
         bad(
@@ -871,7 +871,7 @@ CASES: dict[str, list[Bad]] = {
         bad(curvature.stack_sharpness_with_vectors, "bad start", "v0", STACK, X, Y, v0=X),
     ),
     # nnlab.batched
-    "nnlab.batched.StackedMLP": names(
+    "nnlab.batched.stack.StackedMLP": names(
         bad(
             batched.StackedMLP,
             "unknown activation",
@@ -897,7 +897,7 @@ CASES: dict[str, list[Bad]] = {
             [b[:, :1] for b in STACK.biases],
         ),
     ),
-    "nnlab.batched.BatchedHistory": names(
+    "nnlab.batched.history.BatchedHistory": names(
         bad(
             batched.BatchedHistory,
             "loss a list",
@@ -950,7 +950,7 @@ CASES: dict[str, list[Bad]] = {
             [1],
         ),
     ),
-    "nnlab.batched.init_stack": names(
+    "nnlab.batched.stack.init_stack": names(
         bad(batched.init_stack, "one seed, not a list", "seeds", [2, 3], 3),
         bad(batched.init_stack, "no seeds", "seeds", [2, 3], []),
         bad(batched.init_stack, "negative seed", "seeds", [2, 3], [-1]),
@@ -961,24 +961,24 @@ CASES: dict[str, list[Bad]] = {
         ),
         bad(batched.init_stack, "integer dtype", "dtype", [2, 3], [0], dtype=torch.int64),
     ),
-    "nnlab.batched.stack_mlps": names(
+    "nnlab.batched.stack.stack_mlps": names(
         bad(batched.stack_mlps, "empty list", "models", []),
         bad(batched.stack_mlps, "one model, not a list", "models", NET),
         bad(batched.stack_mlps, "not an MLP", "models[0]", [nn.Linear(2, 3)]),
         bad(batched.stack_mlps, "sizes differ", "models[1]", [NET, NET2]),
     ),
-    "nnlab.batched.grid": names(
+    "nnlab.batched.stack.grid": names(
         bad(batched.grid, "nothing to combine", "named list"),
         bad(batched.grid, "a number, not a list", "lr", lr=0.1),
         bad(batched.grid, "empty list", "seed", seed=[]),
     ),
-    "nnlab.batched.hidden_activations": names(
+    "nnlab.batched.evaluate.hidden_activations": names(
         bad(batched.hidden_activations, "stack not a stack", "stack", NET, X),
         bad(batched.hidden_activations, "wrong width", "X", STACK, X[:, :2]),
         bad(batched.hidden_activations, "NaN in X", "X", STACK, nan_at(X)),
         bad(batched.hidden_activations, "double X for a float stack", "X", STACK, X.double()),
     ),
-    "nnlab.batched.evaluate_stack": names(
+    "nnlab.batched.evaluate.evaluate_stack": names(
         bad(batched.evaluate_stack, "unknown loss", "loss", STACK, X, Y, "hinge"),
         bad(batched.evaluate_stack, "labels out of range", "y", STACK, X, Y - 1),
         bad(batched.evaluate_stack, "labels of the wrong length", "y", STACK, X, Y[:5]),
@@ -992,7 +992,7 @@ CASES: dict[str, list[Bad]] = {
             sample_weight=torch.zeros(24),
         ),
     ),
-    "nnlab.batched.train_batched": names(
+    "nnlab.batched.train.train_batched": names(
         bad(batched.train_batched, "stack not a stack", "stack", NET, X, Y, lr=0.1, epochs=1),
         bad(batched.train_batched, "negative lr", "lr", STACK, X, Y, lr=-0.1, epochs=1),
         bad(batched.train_batched, "NaN lr", "lr", STACK, X, Y, lr=[0.1, NAN], epochs=1),
@@ -1323,7 +1323,7 @@ def test_every_public_callable_has_a_bad_input_case():
 
 def test_the_audit_finds_the_public_callables_it_should():
     public = public_callables()
-    assert {"nnlab.training.train", "nnlab.models.MLP", "nnlab.batched.train_batched"} <= set(
+    assert {"nnlab.training.train", "nnlab.models.MLP", "nnlab.batched.train.train_batched"} <= set(
         public
     )
     assert "nnlab._validate.check_int" not in public  # private module
