@@ -53,6 +53,13 @@ def check_list(name: str, value: object, what: str = "values") -> list:
     return list(value)
 
 
+def check_generator(generator: object) -> torch.Generator:
+    """Return ``generator`` if it is a ``torch.Generator``, else raise ``TypeError``."""
+    if not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator; got {type(generator).__name__}")
+    return generator
+
+
 def check_int(name: str, value: object, *, minimum: int | None = None) -> int:
     """Return ``value`` as int if it is an integer (not a bool) at least ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, Integral):

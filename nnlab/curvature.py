@@ -13,6 +13,9 @@ product costs about two gradient evaluations.
 - ``power_iteration(hvp, v0)``: the core, for any symmetric linear map.
 - ``top_hessian_eigenvalue(fn, theta)``: for a plain function of a parameter vector.
 - ``sharpness(model, X, y)``: for an ``nn.Module`` and a loss on data.
+- ``filter_normalized_direction(stack)`` and ``loss_along_direction(stack, X, y, d,
+  alphas)``: the loss on the line θ + α·d through each model's weights, with d a random
+  direction scaled filter by filter (Li et al. 2018, arXiv 1712.09913); notebook 03.
 - ``stack_sharpness(stack, X, y)``: for every model of a ``nnlab.batched.StackedMLP`` at once;
   ``stack_sharpness_with_vectors`` also returns the top eigenvectors (for warm starts).
 
@@ -29,10 +32,10 @@ import torch
 from torch import nn
 
 from ._validate import LOSSES, check_choice, check_float, check_int, check_supervised, check_tensor
-from .batched import StackedMLP
+from .batched import StackedMLP, evaluate_stack
 from .batched.data import check_stack_data
 from .batched.evaluate import stack_losses
-from .config import resolve_seed
+from .config import resolve_generator, resolve_seed
 from .training import loss_function
 
 Hvp = Callable[[torch.Tensor], torch.Tensor]
@@ -233,3 +236,88 @@ def stack_sharpness_with_vectors(
         )
         values, vectors = _largest_eigenpair(hvp, start, iters, tol)
     return values.detach(), vectors.detach()
+
+
+# ------------------------------------------------------------------ loss landscape
+
+
+def filter_normalized_direction(
+    stack: StackedMLP, generator: torch.Generator | None = None, biases: bool = False
+) -> list[torch.Tensor]:
+    """Return a random direction in each model's weight space, scaled filter by filter
+    (Li, Xu, Taylor, Studer, Goldstein 2018, "Visualizing the Loss Landscape of Neural
+    Nets", arXiv 1712.09913).
+
+    The result is a list shaped like ``stack.parameters()`` (``[W1, b1, W2, b2, ...]``, each
+    ``(K, ...)``). Each row of a weight matrix (the fan-in weights of one unit, a "filter")
+    is drawn from N(0, I) and rescaled to the norm of the same row of the model's weights,
+    so a step α along it changes every unit by the same *relative* amount: this makes plots
+    of different networks comparable, whatever the scale of their weights. Bias directions
+    are 0, as in the paper, unless ``biases=True`` (then each bias vector is scaled to the
+    norm of the model's bias vector).
+    """
+    if not isinstance(stack, StackedMLP):
+        raise TypeError(f"stack must be a StackedMLP; got {type(stack).__name__}")
+    gen = resolve_generator(generator)
+    direction = []
+    for W, b in zip(stack.weights, stack.biases, strict=True):
+        d = torch.randn(W.shape, generator=gen, dtype=W.dtype)
+        scale = W.detach().norm(dim=2, keepdim=True) / d.norm(dim=2, keepdim=True).clamp_min(1e-12)
+        direction.append(d * scale)
+        if biases:
+            e = torch.randn(b.shape, generator=gen, dtype=b.dtype)
+            scale = b.detach().norm(dim=1, keepdim=True) / e.norm(dim=1, keepdim=True).clamp_min(
+                1e-12
+            )
+            direction.append(e * scale)
+        else:
+            direction.append(torch.zeros_like(b))
+    return direction
+
+
+def loss_along_direction(
+    stack: StackedMLP,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    direction: Sequence[torch.Tensor],
+    alphas: torch.Tensor | Sequence[float],
+    loss: str = "cross_entropy",
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Return each model's loss and accuracy at θ + α·d for every α: two ``(K, A)`` tensors
+    (accuracy None for ``loss="mse"``).
+
+    ``direction`` is shaped like ``stack.parameters()`` (see
+    ``filter_normalized_direction``); ``alphas`` ``(A,)`` are the step sizes (α = 0 is the
+    model itself). X, y as in ``nnlab.batched.evaluate_stack`` (shared by all models). The
+    K·A shifted models are evaluated together, in chunks. The stack is not changed.
+    """
+    if not isinstance(stack, StackedMLP):
+        raise TypeError(f"stack must be a StackedMLP; got {type(stack).__name__}")
+    check_choice("loss", loss, LOSSES)
+    alphas = torch.as_tensor(alphas, dtype=stack.dtype)
+    check_tensor("alphas", alphas, ndim=1, floating=True)
+    params = stack.parameters()
+    direction = list(direction)
+    if len(direction) != len(params):
+        raise ValueError(
+            f"direction must hold {len(params)} tensors shaped like stack.parameters(); "
+            f"got {len(direction)}"
+        )
+    for i, (d, p) in enumerate(zip(direction, params, strict=True)):
+        check_tensor(f"direction[{i}]", d, floating=True)
+        if d.shape != p.shape:
+            raise ValueError(
+                f"direction[{i}] has shape {tuple(d.shape)}; expected {tuple(p.shape)}"
+            )
+    K, A = stack.K, len(alphas)
+
+    def shifted(p: torch.Tensor, d: torch.Tensor) -> torch.Tensor:
+        a = alphas.view(1, A, *([1] * (p.ndim - 1)))
+        return (p.detach().unsqueeze(1) + a * d.to(p.dtype).unsqueeze(1)).reshape(
+            K * A, *p.shape[1:]
+        )
+
+    moved = [shifted(p, d) for p, d in zip(params, direction, strict=True)]
+    big = StackedMLP(moved[0::2], moved[1::2], stack.activation)
+    values, accs = evaluate_stack(big, X, y, loss=loss)
+    return values.view(K, A), (None if accs is None else accs.view(K, A))

@@ -40,6 +40,7 @@ from ._validate import (
     LOSSES,
     check_choice,
     check_float,
+    check_generator,
     check_int,
     check_model,
     check_targets,
@@ -459,8 +460,8 @@ def reinit_dead_units(
     """
     check_model(model)
     X = _check_x(X)
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator; got {type(generator).__name__}")
+    if generator is not None:
+        check_generator(generator)
     if pairs is not None and not isinstance(pairs, dict):
         raise TypeError(
             "pairs must be a dict {activation: (fan_in_linear, fan_out_linear)}; "

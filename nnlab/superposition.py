@@ -30,7 +30,14 @@ from dataclasses import dataclass
 
 import torch
 
-from ._validate import check_float, check_fraction, check_int, check_list, check_tensor
+from ._validate import (
+    check_float,
+    check_fraction,
+    check_generator,
+    check_int,
+    check_list,
+    check_tensor,
+)
 from .config import resolve_seed
 
 __all__ = [
@@ -70,8 +77,7 @@ def sample_features(
     """
     n = check_int("n", n, minimum=1)
     n_features = check_int("n_features", n_features, minimum=1)
-    if not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator; got {type(generator).__name__}")
+    check_generator(generator)
     if isinstance(sparsity, torch.Tensor):
         s = check_tensor("sparsity", sparsity, ndim=1, floating=True)
         if (s < 0).any() or (s > 1).any():

@@ -359,7 +359,7 @@ CASES: dict[str, list[Bad]] = {
         bad(plotting.plot_decision_boundary, "ax not axes", "ax", NET2, X2, Y2, ax="left"),
     ),
     # nnlab.generalization
-    "nnlab.generalization.noisy_labels": names(
+    "nnlab.data.noisy_labels": names(
         bad(generalization.noisy_labels, "float labels", "y", Y.float(), 0.2),
         bad(generalization.noisy_labels, "negative labels", "y", Y - 1, 0.2),
         bad(generalization.noisy_labels, "fraction above 1", "fraction", Y, 1.5),
@@ -367,23 +367,23 @@ CASES: dict[str, list[Bad]] = {
         bad(generalization.noisy_labels, "too few classes", "num_classes", Y, 0.2, num_classes=2),
         bad(generalization.noisy_labels, "generator a seed", "generator", Y, 0.2, generator=3),
     ),
-    "nnlab.generalization.balanced_order": names(
+    "nnlab.data.balanced_order": names(
         bad(generalization.balanced_order, "labels a list", "y", Y.tolist()),
         bad(generalization.balanced_order, "empty labels", "y", Y[:0]),
         bad(generalization.balanced_order, "generator a seed", "generator", Y, generator=1),
     ),
-    "nnlab.generalization.subset_masks": names(
+    "nnlab.data.subset_masks": names(
         bad(generalization.subset_masks, "float order", "order", torch.arange(5.0), [2]),
         bad(generalization.subset_masks, "one size, not a list", "sizes", torch.arange(5), 2),
         bad(generalization.subset_masks, "zero size", "sizes", torch.arange(5), [0]),
         bad(generalization.subset_masks, "size too large", "sizes", torch.arange(5), [9]),
         bad(generalization.subset_masks, "order out of range", "order", torch.arange(5), [2], n=3),
     ),
-    "nnlab.generalization.epochs_to_reach": names(
+    "nnlab.batched.history.epochs_to_reach": names(
         bad(generalization.epochs_to_reach, "1-D curves", "curves", FLOATS[0], 0.5),
         bad(generalization.epochs_to_reach, "NaN threshold", "threshold", FLOATS, NAN),
     ),
-    "nnlab.generalization.StopWhen": names(
+    "nnlab.batched.history.StopWhen": names(
         bad(generalization.StopWhen, "metric not callable", "metric", 0.5, 0.1),
         bad(generalization.StopWhen, "threshold text", "threshold", lambda s: s, "low"),
     ),
@@ -398,7 +398,7 @@ CASES: dict[str, list[Bad]] = {
             batched.init_stack([4, 5, 3], [0]),
         ),
     ),
-    "nnlab.generalization.filter_normalized_direction": names(
+    "nnlab.curvature.filter_normalized_direction": names(
         bad(generalization.filter_normalized_direction, "a module, not a stack", "stack", NET),
         bad(
             generalization.filter_normalized_direction,
@@ -408,7 +408,7 @@ CASES: dict[str, list[Bad]] = {
             generator=0,
         ),
     ),
-    "nnlab.generalization.loss_along_direction": names(
+    "nnlab.curvature.loss_along_direction": names(
         bad(
             generalization.loss_along_direction,
             "a module, not a stack",

@@ -19,7 +19,8 @@ slope, using the ``torch.ops.aten.*_backward`` kernels autograd itself uses): me
 The package, one job per module: ``stack`` (``StackedMLP`` and its constructors
 ``init_stack``, ``stack_mlps``, ``join_stacks``, ``grid``), ``data`` (the data checks),
 ``evaluate`` (``evaluate_stack``, ``hidden_activations``, losses in chunks of models),
-``history`` (``BatchedHistory`` and its recorder), ``train`` (``train_batched``: settings,
+``history`` (``BatchedHistory``, its recorder, and the stopping rules ``StopWhen`` and
+``epochs_to_reach``), ``train`` (``train_batched``: settings,
 loop and SGD update) and ``_ops`` (the batched arithmetic). Import from ``nnlab.batched``.
 
 Quick start::
@@ -70,7 +71,7 @@ closer to the top).
 from __future__ import annotations
 
 from .evaluate import CHUNK_BYTES, evaluate_stack, hidden_activations
-from .history import BatchedHistory
+from .history import BatchedHistory, StopWhen, epochs_to_reach
 from .stack import StackedMLP, grid, init_stack, join_stacks, stack_mlps
 from .train import LrSchedule, PerModel, train_batched
 
@@ -80,6 +81,8 @@ __all__ = [
     "LrSchedule",
     "PerModel",
     "StackedMLP",
+    "StopWhen",
+    "epochs_to_reach",
     "evaluate_stack",
     "grid",
     "hidden_activations",

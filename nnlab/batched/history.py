@@ -1,5 +1,7 @@
 """The record of a batched training run: ``BatchedHistory`` (what ``train_batched``
-returns) and the ``Recorder`` that fills it epoch by epoch.
+returns) and the ``Recorder`` that fills it epoch by epoch; and the stopping rules read from
+it: ``epochs_to_reach`` (the first epoch a curve reaches a level, per run) and ``StopWhen``
+(freeze each model once a metric passes a threshold).
 """
 
 from __future__ import annotations
@@ -10,11 +12,11 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .._validate import check_int, check_tensor
+from .._validate import check_float, check_int, check_tensor
 from ..training import History
 from .stack import StackedMLP
 
-__all__ = ["BatchedHistory"]
+__all__ = ["BatchedHistory", "StopWhen", "epochs_to_reach"]
 
 
 @dataclass
@@ -178,3 +180,67 @@ def record_extras(
         if name not in rec.extra_names:
             rec.extra_names.append(name)
         rec.put(f"extra:{name}", value)
+
+
+# ----------------------------------------------------------------------- stopping rules
+
+
+def epochs_to_reach(curves: torch.Tensor, threshold: float, above: bool = True) -> torch.Tensor:
+    """Return, for each row of ``curves`` ``(K, epochs)`` (one value per epoch, epoch 1
+    first), the first epoch (1-based) whose value is >= ``threshold`` (``above=False``:
+    <= threshold), as a float tensor ``(K,)``; NaN where the curve never gets there.
+
+    Example: ``epochs_to_reach(history.train_acc, 0.99)``, epochs to 99 % training accuracy.
+    """
+    check_tensor("curves", curves, ndim=2, floating=True, finite=False)
+    threshold = check_float("threshold", threshold)
+    hit = curves >= threshold if above else curves <= threshold
+    first = hit.int().argmax(dim=1).double() + 1
+    return torch.where(hit.any(dim=1), first, torch.nan)
+
+
+class StopWhen:
+    """Stop each model of a ``train_batched`` run on its own, once ``metric(stack)`` passes
+    ``threshold``: from then on its learning rate is 0, so its weights stay as they were.
+
+    ``metric(stack)`` returns a ``(K,)`` tensor (for example the training loss, from
+    ``nnlab.batched.evaluate_stack``); ``above=False`` stops when it is <= threshold, True
+    when >= threshold. Pass both hooks::
+
+        stop = StopWhen(lambda s: evaluate_stack(s, X, y)[0], 0.02, above=False)
+        train_batched(stack, X, y, ..., callback=stop.callback, lr_schedule=stop.schedule)
+        stop.epoch       # (K,) the epoch each model stopped after (0: it never did)
+
+    A stopped model still costs its share of the computation; choose ``epochs`` with a
+    margin, not far beyond. With momentum the velocity is kept but no longer applied.
+    """
+
+    def __init__(
+        self, metric: Callable[[StackedMLP], torch.Tensor], threshold: float, above: bool = True
+    ) -> None:
+        if not callable(metric):
+            raise TypeError(f"metric must be callable, stack -> (K,) tensor; got {metric!r}")
+        self.metric = metric
+        self.threshold = check_float("threshold", threshold)
+        self.above = bool(above)
+        self.stopped: torch.Tensor | None = None
+        self.epoch: torch.Tensor | None = None
+
+    def callback(self, epoch: int, stack: StackedMLP) -> None:
+        """``train_batched``'s ``callback``: mark the models that passed the threshold."""
+        value = torch.as_tensor(self.metric(stack)).detach().flatten()
+        if value.shape != (stack.K,):
+            raise ValueError(f"metric must return one value per model, ({stack.K},)")
+        if self.stopped is None:
+            self.stopped = torch.zeros(stack.K, dtype=torch.bool)
+            self.epoch = torch.zeros(stack.K, dtype=torch.long)
+        passed = value >= self.threshold if self.above else value <= self.threshold
+        new = passed & ~self.stopped
+        self.epoch[new] = epoch
+        self.stopped |= passed
+
+    def schedule(self, step: int) -> torch.Tensor | float:
+        """``train_batched``'s ``lr_schedule``: 1 for running models, 0 for stopped ones."""
+        if self.stopped is None:
+            return 1.0
+        return (~self.stopped).double()
