@@ -29,14 +29,12 @@ Conventions shared by every function:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import numpy as np
 import torch
 
 from ._validate import check_bool, check_float, check_int, check_tensor
 from .config import resolve_seed
+from .runtime import torch_threads
 
 __all__ = [
     "bcm",
@@ -97,17 +95,6 @@ def _order_and_generator(n: int, epochs: int, seed: int) -> tuple[torch.Tensor, 
     return order, gen
 
 
-@contextmanager
-def _single_thread() -> Iterator[None]:
-    """Run the enclosed block with one PyTorch thread, then restore the previous count."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
 def _finish(weights: torch.Tensor, history: list[torch.Tensor] | None):
     if history is None:
         return weights
@@ -124,7 +111,7 @@ def _single_unit(X, lr, epochs, seed, w0, return_trajectory, decay: bool):
     else:
         w = _check_start("w0", w0, (d,)).to(X.dtype)
     history = [w.clone()] if return_trajectory else None
-    with _single_thread():
+    with torch_threads(1):
         for x in X[order]:
             y = w @ x
             w = w + lr * y * (x - y * w) if decay else w + lr * y * x
@@ -368,7 +355,7 @@ def _bcm(X, lr, epochs, seed, threshold_rate, theta0, w0, trajectory: bool):
         w = _check_start("w0", w0, (d,)).to(X.dtype)
     w_hist = [w.clone()] if trajectory else None
     theta_hist = [theta.clone()] if trajectory else None
-    with _single_thread():
+    with torch_threads(1):
         for x in X[order]:
             y = w @ x
             w = w + lr * y * (y - theta) * x

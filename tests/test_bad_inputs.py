@@ -48,7 +48,7 @@ from nnlab import (
     models,
     plotting,
     probes,
-    threads,
+    runtime,
     training,
 )
 from nnlab import (
@@ -63,6 +63,7 @@ NO_ARGUMENTS = {
     "nnlab.config.progress_enabled": "no arguments; every NNLAB_PROGRESS value is valid",
     "nnlab.course.repository_url": "no arguments; reads pyproject.toml",
     "nnlab.plotting.use_style": "no arguments",
+    "nnlab.runtime.reuse_freed_memory": "no arguments",
     "nnlab.figure_audit.enable": "no arguments",
     "nnlab.figure_audit.enabled_by_env": "no arguments; every NNLAB_FIGURE_AUDIT value is valid",
     "nnlab.data.DataFileError": "an exception class: any message",
@@ -1131,14 +1132,21 @@ CASES: dict[str, list[Bad]] = {
         bad(batched.train_batched, "negative seed", "seed", STACK, X, Y, lr=0.1, epochs=1, seed=-1),
         bad(batched.train_batched, "empty data", "X", STACK, X[:0], Y[:0], lr=0.1, epochs=1),
     ),
-    # nnlab.threads
-    "nnlab.threads.cpu_quota": names(
-        bad(threads.cpu_quota, "root not a path", "cgroup_root", 5),
-        bad(threads.cpu_quota, "root None", "cgroup_root", None),
-        bad(threads.cpu_quota, "proc file not a path", "proc_cgroup", "/sys/fs/cgroup", 3),
+    # nnlab.runtime
+    "nnlab.runtime.set_threads": names(
+        bad(runtime.set_threads, "zero threads", "n", 0),
+        bad(runtime.set_threads, "a float", "n", 1.5),
     ),
-    "nnlab.threads.fit_threads_to_cpu_quota": names(
-        bad(threads.fit_threads_to_cpu_quota, "root not a path", "cgroup_root", 1.5),
+    "nnlab.runtime.torch_threads": names(
+        bad(lambda n: runtime.torch_threads(n).__enter__(), "zero threads", "n", 0),
+    ),
+    "nnlab.runtime.cpu_quota": names(
+        bad(runtime.cpu_quota, "root not a path", "cgroup_root", 5),
+        bad(runtime.cpu_quota, "root None", "cgroup_root", None),
+        bad(runtime.cpu_quota, "proc file not a path", "proc_cgroup", "/sys/fs/cgroup", 3),
+    ),
+    "nnlab.runtime.fit_threads_to_cpu_quota": names(
+        bad(runtime.fit_threads_to_cpu_quota, "root not a path", "cgroup_root", 1.5),
     ),
     # nnlab.figure_audit
     "nnlab.figure_audit.figure_name": names(

@@ -12,6 +12,7 @@ from tqdm.auto import tqdm
 
 from .._validate import LOSSES, check_choice, check_float, check_int
 from ..config import progress_enabled, resolve_seed
+from ..runtime import reuse_freed_memory, torch_threads
 from . import _ops as ops
 from .data import StackData, check_stack_data
 from .evaluate import auto_chunk, chunks, evaluate_chunks
@@ -257,18 +258,12 @@ def train_batched(
     for name, fn in record.items():
         if not isinstance(name, str) or not callable(fn):
             raise TypeError("record must map names (str) to functions fn(stack) -> tensor")
-    threads = (
-        torch.get_num_threads() if threads is None else check_int("threads", threads, minimum=1)
-    )
-    ops.reuse_freed_memory()
+    if threads is not None:
+        threads = check_int("threads", threads, minimum=1)
+    reuse_freed_memory()
     show = progress_enabled() if progress is None else bool(progress)
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        with torch.no_grad():
-            return _train_loop(stack, data, val, s, callback, record, show)
-    finally:
-        torch.set_num_threads(before)
+    with torch_threads(threads), torch.no_grad():
+        return _train_loop(stack, data, val, s, callback, record, show)
 
 
 def _train_loop(
