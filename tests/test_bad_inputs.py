@@ -24,7 +24,6 @@ import re
 from pathlib import Path
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
@@ -40,7 +39,6 @@ from nnlab import (
     data,
     diagram,
     exercises,
-    figure_audit,
     generalization,
     gradcheck,
     hebbian,
@@ -64,10 +62,7 @@ NO_ARGUMENTS = {
     "nnlab.course.repository_url": "no arguments; reads pyproject.toml",
     "nnlab.plotting.use_style": "no arguments",
     "nnlab.runtime.reuse_freed_memory": "no arguments",
-    "nnlab.figure_audit.enable": "no arguments",
-    "nnlab.figure_audit.enabled_by_env": "no arguments; every NNLAB_FIGURE_AUDIT value is valid",
     "nnlab.data.DataFileError": "an exception class: any message",
-    "nnlab.figure_audit.FigureAuditError": "an exception class: any message",
     "nnlab.exercises.CheckFailed": "an exception class: any message",
 }
 
@@ -1147,14 +1142,6 @@ CASES: dict[str, list[Bad]] = {
     ),
     "nnlab.runtime.fit_threads_to_cpu_quota": names(
         bad(runtime.fit_threads_to_cpu_quota, "root not a path", "cgroup_root", 1.5),
-    ),
-    # nnlab.figure_audit
-    "nnlab.figure_audit.figure_name": names(
-        bad(figure_audit.figure_name, "not a figure", "fig", "Loss"),
-        bad(figure_audit.figure_name, "axes, not a figure", "fig", plt.figure().add_subplot()),
-    ),
-    "nnlab.figure_audit.figure_problems": names(
-        bad(figure_audit.figure_problems, "not a figure", "fig", None),
     ),
     # nnlab.exercises: for check authors (their own mistakes raise ValueError/TypeError) ...
     "nnlab.exercises.passed": names(bad(exercises.passed, "not a string", "message", 42)),

@@ -39,7 +39,7 @@ from pathlib import Path
 import pytest
 from IPython.core.displayhook import DisplayHook
 
-from tools import nbtiming, nbtools, safety
+from tools import figure_audit, nbtiming, nbtools, safety
 from tools.nbtools import WIDGET_PLACEHOLDER, WIDGET_VIEW
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -281,6 +281,7 @@ class NotebookGuard:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    figure_audit.prepare_kernels()  # NNLAB_FIGURE_AUDIT=1: every kernel audits its figures
     config.pluginmanager.register(NotebookGuard(config.rootpath), "nnlab-notebook-guard")
 
 

@@ -27,6 +27,10 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+if not __package__:  # run as a script (python tools/nbtools.py): find the tools package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tools import figure_audit  # noqa: E402
+
 KEEP_NOTEBOOK_METADATA = ("kernelspec", "language_info", "nnlab")
 # What a notebook's stored outputs depend on besides its code and seed: float results differ
 # in their last bits between CPU instruction sets (AVX2, AVX512) and thread counts, and an
@@ -72,6 +76,7 @@ def run(
 
     With ``allow_errors`` the run goes on past a failing cell and stores its error output.
     """
+    figure_audit.prepare_kernels()  # NNLAB_FIGURE_AUDIT=1: the kernel audits its figures
     client = NotebookClient(
         nb,
         timeout=timeout,

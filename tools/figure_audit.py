@@ -16,19 +16,26 @@ The rules (CONTRIBUTING.md, "Figures"):
 - a colorbar's label follows the same rule as an axis label;
 - no rainbow colormaps (``jet``, ``hsv``, ...): they mislead colour-blind readers.
 
-The automatic audit runs inside a notebook's kernel when the environment variable
-``NNLAB_FIGURE_AUDIT=1`` is set (the Makefile sets it for ``make notebooks``,
-``make notebooks-test`` and the student checks): ``nnlab.use_style()`` then calls
-``enable()``, which records every figure as it is drawn and makes the cell that showed a
-faulty figure fail with ``FigureAuditError`` naming what is missing. A learner's JupyterLab
-never sets the variable, so learners never see the audit. Introduced in notebook 00.
+The audit is test machinery, not part of the learners' package. It runs inside a notebook's
+kernel when the environment variable ``NNLAB_FIGURE_AUDIT=1`` is set (the Makefile and
+course.py set it for ``make notebooks``, ``make notebooks-test`` and the student checks):
+the runs that start kernels (``tools/nbtools.py``, and nbval through the ``tools.nbguard``
+plugin) call ``prepare_kernels()``, which gives their kernels an IPython start-up file that
+loads this module and calls ``enable()``. Every figure is then recorded as it is drawn, and
+the cell that showed a faulty figure fails with ``FigureAuditError`` naming what is
+missing. A learner's JupyterLab never sets the variable, so learners never see the audit.
 """
 
 from __future__ import annotations
 
 import ast
+import atexit
 import os
 import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import matplotlib as mpl
@@ -39,7 +46,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedFormatter, NullFormatter
 
 ENV_VAR = "NNLAB_FIGURE_AUDIT"
-HOOK = "nnlab.figure_audit:_watch"
+MODULE = "nnlab_figure_audit"  # the name a kernel imports this file by (see prepare_kernels)
+HOOK = f"{MODULE}:_watch"
 # Colormaps whose lightness is not monotonic: they invent edges and mislead colour-blind readers.
 RAINBOW_CMAPS = {"jet", "rainbow", "gist_rainbow", "hsv", "nipy_spectral", "gist_ncar", "prism"}
 _MATH = re.compile(r"\$[^$]*\$")
@@ -306,7 +314,7 @@ class _CellTransformer(ast.NodeTransformer):
         def call(name: str, args: list[ast.expr]) -> ast.Call:
             module = ast.Call(
                 func=ast.Name(id="__import__", ctx=ast.Load()),
-                args=[ast.Constant("nnlab.figure_audit")],
+                args=[ast.Constant(MODULE)],
                 keywords=[ast.keyword(arg="fromlist", value=ast.Constant(("end_cell",)))],
             )
             return ast.Call(
@@ -337,6 +345,7 @@ def enable() -> bool:
     IPython kernel, a cell transformer that raises ``FigureAuditError`` in the cell that
     showed a faulty figure. Calling it again does nothing more.
     """
+    sys.modules.setdefault(MODULE, sys.modules[__name__])  # for HOOK and the transformer
     hooks = list(mpl.rcParams["figure.hooks"])
     if HOOK not in hooks:
         mpl.rcParams["figure.hooks"] = [*hooks, HOOK]
@@ -353,6 +362,49 @@ def enable() -> bool:
     return True
 
 
+STARTUP = """\
+# Written by tools/figure_audit.py (prepare_kernels): turn the figure audit on in this kernel.
+import importlib.util
+import sys
+
+_spec = importlib.util.spec_from_file_location({module!r}, {path!r})
+_audit = importlib.util.module_from_spec(_spec)
+sys.modules[{module!r}] = _audit
+_spec.loader.exec_module(_audit)
+_audit.enable()
+del _spec, _audit
+"""
+
+
+def kernel_environment() -> dict[str, str]:
+    """The environment a kernel needs for the audit: ``{"IPYTHONDIR": folder}`` whose
+    profile's start-up file loads this module and calls ``enable()``; ``{}`` unless
+    ``NNLAB_FIGURE_AUDIT=1``. The folder is a fresh temporary one, removed at exit."""
+    if not enabled_by_env():
+        return {}
+    folder = Path(tempfile.mkdtemp(prefix="nnlab-figure-audit-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    startup = folder / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    text = STARTUP.format(module=MODULE, path=str(Path(__file__).resolve()))
+    (startup / "00-nnlab-figure-audit.py").write_text(text)
+    return {"IPYTHONDIR": str(folder)}
+
+
+def prepare_kernels() -> bool:
+    """With ``NNLAB_FIGURE_AUDIT=1``, make every kernel this process starts from now on run
+    the audit (sets ``IPYTHONDIR``, once); return True when the audit is on."""
+    if not enabled_by_env():
+        return False
+    if os.environ.get("IPYTHONDIR", "") != _prepared.get("dir"):
+        _prepared["dir"] = kernel_environment()["IPYTHONDIR"]
+        os.environ["IPYTHONDIR"] = _prepared["dir"]
+    return True
+
+
+_prepared: dict[str, str] = {}
+
+
 __all__ = [
     "DIMENSIONLESS_WORDS",
     "FigureAuditError",
@@ -362,5 +414,7 @@ __all__ = [
     "figure_problems",
     "has_unit",
     "is_dimensionless",
+    "kernel_environment",
     "label_states_its_unit",
+    "prepare_kernels",
 ]
