@@ -19,11 +19,12 @@ The rules (CONTRIBUTING.md, "Figures"):
 The audit is test machinery, not part of the learners' package. It runs inside a notebook's
 kernel when the environment variable ``NNLAB_FIGURE_AUDIT=1`` is set (the Makefile and
 course.py set it for ``make notebooks``, ``make notebooks-test`` and the student checks):
-the runs that start kernels (``tools/nbtools.py``, and nbval through the ``tools.nbguard``
-plugin) call ``prepare_kernels()``, which gives their kernels an IPython start-up file that
-loads this module and calls ``enable()``. Every figure is then recorded as it is drawn, and
-the cell that showed a faulty figure fails with ``FigureAuditError`` naming what is
-missing. A learner's JupyterLab never sets the variable, so learners never see the audit.
+the runs that start kernels give them an IPython start-up file that loads this module and
+calls ``enable()`` (``tools/nbtools.py`` through ``prepare_kernels()``, nbval through the
+``tools.nbguard`` plugin's start-up folder, ``write_startup``). Every figure is then
+recorded as it is drawn, and the cell that showed a faulty figure fails with
+``FigureAuditError`` naming what is missing. A learner's JupyterLab never sets the
+variable, so learners never see the audit.
 """
 
 from __future__ import annotations
@@ -376,33 +377,44 @@ del _spec, _audit
 """
 
 
+STARTUP_FILE = "01-nnlab-figure-audit.py"
+
+
+def write_startup(folder: str | os.PathLike) -> bool:
+    """With ``NNLAB_FIGURE_AUDIT=1``, write into the IPython start-up ``folder`` (a profile's
+    ``startup``) the file that loads this module and calls ``enable()``; return True when
+    written. ``tools.nbguard`` adds it to its kernels' start-up folder."""
+    if not enabled_by_env():
+        return False
+    text = STARTUP.format(module=MODULE, path=str(Path(__file__).resolve()))
+    (Path(folder) / STARTUP_FILE).write_text(text)
+    return True
+
+
 def kernel_environment() -> dict[str, str]:
-    """The environment a kernel needs for the audit: ``{"IPYTHONDIR": folder}`` whose
-    profile's start-up file loads this module and calls ``enable()``; ``{}`` unless
-    ``NNLAB_FIGURE_AUDIT=1``. The folder is a fresh temporary one, removed at exit."""
+    """The environment a kernel needs for the audit: ``{"IPYTHONDIR": folder}``, a fresh
+    temporary folder (removed at exit) whose profile's start-up file turns the audit on;
+    ``{}`` unless ``NNLAB_FIGURE_AUDIT=1``."""
     if not enabled_by_env():
         return {}
     folder = Path(tempfile.mkdtemp(prefix="nnlab-figure-audit-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     startup = folder / "profile_default" / "startup"
     startup.mkdir(parents=True)
-    text = STARTUP.format(module=MODULE, path=str(Path(__file__).resolve()))
-    (startup / "00-nnlab-figure-audit.py").write_text(text)
+    write_startup(startup)
     return {"IPYTHONDIR": str(folder)}
 
 
 def prepare_kernels() -> bool:
-    """With ``NNLAB_FIGURE_AUDIT=1``, make every kernel this process starts from now on run
-    the audit (sets ``IPYTHONDIR``, once); return True when the audit is on."""
+    """With ``NNLAB_FIGURE_AUDIT=1``, make the kernels this process starts from now on run
+    the audit (``tools/nbtools.py`` calls it); return True when the audit is on. Sets
+    ``IPYTHONDIR`` unless it already names a folder whose start-up runs the audit."""
     if not enabled_by_env():
         return False
-    if os.environ.get("IPYTHONDIR", "") != _prepared.get("dir"):
-        _prepared["dir"] = kernel_environment()["IPYTHONDIR"]
-        os.environ["IPYTHONDIR"] = _prepared["dir"]
+    current = os.environ.get("IPYTHONDIR")
+    if not (current and (Path(current) / "profile_default" / "startup" / STARTUP_FILE).is_file()):
+        os.environ.update(kernel_environment())
     return True
-
-
-_prepared: dict[str, str] = {}
 
 
 __all__ = [
@@ -417,4 +429,5 @@ __all__ = [
     "kernel_environment",
     "label_states_its_unit",
     "prepare_kernels",
+    "write_startup",
 ]
