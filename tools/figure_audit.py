@@ -20,7 +20,7 @@ The audit is test machinery, not part of the learners' package. It runs inside a
 kernel when the environment variable ``NNLAB_FIGURE_AUDIT=1`` is set (the Makefile and
 course.py set it for ``make notebooks``, ``make notebooks-test`` and the student checks):
 the runs that start kernels give them an IPython start-up file that loads this module and
-calls ``enable()`` (``tools/nbtools.py`` through ``prepare_kernels()``, nbval through the
+calls ``enable()`` (``tools/nbtools.py`` through ``kernel_environment()``, nbval through the
 ``tools.nbguard`` plugin's start-up folder, ``write_startup``). Every figure is then
 recorded as it is drawn, and the cell that showed a faulty figure fails with
 ``FigureAuditError`` naming what is missing. A learner's JupyterLab never sets the
@@ -47,7 +47,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedFormatter, NullFormatter
 
 ENV_VAR = "NNLAB_FIGURE_AUDIT"
-MODULE = "nnlab_figure_audit"  # the name a kernel imports this file by (see prepare_kernels)
+MODULE = "nnlab_figure_audit"  # the name a kernel imports this file by (see STARTUP)
 HOOK = f"{MODULE}:_watch"
 # Colormaps whose lightness is not monotonic: they invent edges and mislead colour-blind readers.
 RAINBOW_CMAPS = {"jet", "rainbow", "gist_rainbow", "hsv", "nipy_spectral", "gist_ncar", "prism"}
@@ -364,7 +364,7 @@ def enable() -> bool:
 
 
 STARTUP = """\
-# Written by tools/figure_audit.py (prepare_kernels): turn the figure audit on in this kernel.
+# Written by tools/figure_audit.py (write_startup): turn the figure audit on in this kernel.
 import importlib.util
 import sys
 
@@ -392,10 +392,15 @@ def write_startup(folder: str | os.PathLike) -> bool:
 
 
 def kernel_environment() -> dict[str, str]:
-    """The environment a kernel needs for the audit: ``{"IPYTHONDIR": folder}``, a fresh
-    temporary folder (removed at exit) whose profile's start-up file turns the audit on;
-    ``{}`` unless ``NNLAB_FIGURE_AUDIT=1``."""
+    """The environment variables a kernel needs for the audit, to pass when starting it
+    (``tools/nbtools.py`` does): ``{"IPYTHONDIR": folder}``, a fresh temporary folder
+    (removed at exit) whose profile's start-up file turns the audit on. ``{}`` unless
+    ``NNLAB_FIGURE_AUDIT=1``, or when ``IPYTHONDIR`` already runs the audit. This process's
+    own environment is left as it was, so kernels started by others never get the audit."""
     if not enabled_by_env():
+        return {}
+    current = os.environ.get("IPYTHONDIR")
+    if current and (Path(current) / "profile_default" / "startup" / STARTUP_FILE).is_file():
         return {}
     folder = Path(tempfile.mkdtemp(prefix="nnlab-figure-audit-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
@@ -403,18 +408,6 @@ def kernel_environment() -> dict[str, str]:
     startup.mkdir(parents=True)
     write_startup(startup)
     return {"IPYTHONDIR": str(folder)}
-
-
-def prepare_kernels() -> bool:
-    """With ``NNLAB_FIGURE_AUDIT=1``, make the kernels this process starts from now on run
-    the audit (``tools/nbtools.py`` calls it); return True when the audit is on. Sets
-    ``IPYTHONDIR`` unless it already names a folder whose start-up runs the audit."""
-    if not enabled_by_env():
-        return False
-    current = os.environ.get("IPYTHONDIR")
-    if not (current and (Path(current) / "profile_default" / "startup" / STARTUP_FILE).is_file()):
-        os.environ.update(kernel_environment())
-    return True
 
 
 __all__ = [
@@ -428,6 +421,5 @@ __all__ = [
     "is_dimensionless",
     "kernel_environment",
     "label_states_its_unit",
-    "prepare_kernels",
     "write_startup",
 ]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -76,7 +77,6 @@ def run(
 
     With ``allow_errors`` the run goes on past a failing cell and stores its error output.
     """
-    figure_audit.prepare_kernels()  # NNLAB_FIGURE_AUDIT=1: the kernel audits its figures
     client = NotebookClient(
         nb,
         timeout=timeout,
@@ -87,8 +87,9 @@ def run(
         store_widget_state=True,
         allow_errors=allow_errors,
     )
+    audit = figure_audit.kernel_environment()  # NNLAB_FIGURE_AUDIT=1: audit the figures
     start = time.perf_counter()
-    client.execute()
+    client.execute(**({"env": {**os.environ, **audit}} if audit else {}))
     return time.perf_counter() - start
 
 
