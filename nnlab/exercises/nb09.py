@@ -10,7 +10,7 @@ from typing import Any
 import torch
 
 from ..batched import StackedMLP, init_stack
-from . import call_learner, check_choice, fail, passed
+from . import call_learner, check_multiple_choice, fail, passed
 
 
 def check_vote_rate(func: Callable[[torch.Tensor], Any]) -> None:
@@ -57,7 +57,7 @@ def check_vote_rate(func: Callable[[torch.Tensor], Any]) -> None:
 
 def check_flip_reason(answer: object) -> None:
     """Multiple choice: why did a flipped unit retrained alone end dead in many runs?"""
-    check_choice(
+    check_multiple_choice(
         answer,
         correct="b",
         hints={
