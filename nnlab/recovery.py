@@ -10,8 +10,9 @@ in the notebook; this module holds the parts that are not the idea:
   every weight or only the chosen unit's own weights; returns the loss at every step;
 - ``recovery_gap(loss, reference)``: the damage left, as a fraction of its start: the square
   root of the extra loss over a reference loss, ``(K, steps + 1)``;
-- ``draw_map(ax, values, xlabels, lrs, title)``: a recovery-time map (damage × learning rate),
-  cells that never recovered hatched and marked "never".
+- ``draw_map(ax, values, xlabels, lrs, title, never=..., runs=...)``: a recovery-time map
+  (damage × learning rate) on a log colour scale, with how many runs of each cell never
+  recovered; cells where all failed hatched.
 
 Shapes: a stack holds K models (``nnlab.batched.StackedMLP``); X float ``(n, d)``, targets T
 float ``(n, C)``; ``unit`` an int64 ``(K,)`` tensor, the index of the unit in the first hidden
@@ -21,8 +22,10 @@ layer of each model.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+import matplotlib
+import matplotlib.colors
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -31,9 +34,10 @@ from ._validate import check_choice, check_float, check_int, check_tensor
 from .batched import StackedMLP, train_batched
 from .models import make_activation
 
-__all__ = ["draw_map", "recovery_gap", "retrain", "unit_masks"]
+__all__ = ["draw_map", "recovery_gap", "retrain", "unit_hessian", "unit_masks"]
 
 OPTIMIZERS = ("sgd", "adam")
+PARTS = ("unit", "bias", "vote")
 _BETAS, _EPS = (0.9, 0.999), 1e-8  # torch.optim.Adam's defaults
 
 
@@ -85,7 +89,9 @@ def retrain(
     steps: int,
     optimizer: str = "sgd",
     unit: torch.Tensor | None = None,
-) -> torch.Tensor:
+    part: str = "unit",
+    watch: Callable[[StackedMLP], torch.Tensor] | None = None,
+) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
     """Train every model of ``stack`` in place by full-batch steps; return the loss per step.
 
     - ``X`` float ``(n, d)``, ``T`` float ``(n, C)``: the data, shared by all K models; the
@@ -96,8 +102,12 @@ def retrain(
       ``torch.optim.Adam`` with its default betas and eps).
     - ``unit``: None to train every weight; or an int64 ``(K,)`` tensor: then only that
       first-layer unit's incoming weights, bias and vote learn, everything else is held.
+    - ``part`` (only with ``unit``): which of the unit's weights learn: ``"unit"`` (all
+      of them), ``"bias"`` (its bias alone) or ``"vote"`` (its outgoing weights alone).
+    - ``watch(stack) -> (K, ...)``: quantities recorded before each step and after the last.
 
-    Returns float ``(K, steps + 1)``: the loss before each step and after the last one.
+    Returns float ``(K, steps + 1)``: the loss before each step and after the last one; with
+    ``watch``, the pair ``(loss, watched)``, watched ``(K, steps + 1, ...)``.
     """
     stack = _check_stack(stack)
     X = check_tensor("X", X, ndim=2, floating=True)
@@ -122,9 +132,30 @@ def retrain(
             raise ValueError("lr must hold positive finite numbers")
     else:
         rates = torch.full((stack.K,), check_float("lr", lr, positive=True), dtype=stack.dtype)
+    part = check_choice("part", part, PARTS)
+    if part != "unit" and unit is None:
+        raise ValueError(f"part={part!r} needs a unit (part selects among that unit's weights)")
+    if watch is not None and not callable(watch):
+        raise TypeError(f"watch must be callable (stack -> (K,) tensor); got {watch!r}")
     masks = None if unit is None else unit_masks(stack, unit)
+    if masks is not None and part != "unit":
+        keep = {"bias": 1, "vote": 2}[part]
+        masks = [m if i == keep else torch.zeros_like(m) for i, m in enumerate(masks)]
+    seen: list[torch.Tensor] = []
+
+    def look(s: StackedMLP) -> None:
+        if watch is not None:
+            with torch.no_grad():
+                got = torch.as_tensor(watch(s)).detach()
+                if got.ndim == 0 or got.shape[0] != s.K:
+                    raise ValueError(f"watch must return a tensor with {s.K} rows; got {got!r}")
+                seen.append(got.to(s.dtype))
+
+    def result(loss: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        return loss if watch is None else (loss, torch.stack(seen, dim=1))
+
     if optimizer == "sgd":
-        return _retrain_sgd(stack, X, T, rates, steps, masks)
+        return result(_retrain_sgd(stack, X, T, rates, steps, masks, look))
     act = make_activation(stack.activation)
     params = stack.parameters()
     m = [torch.zeros_like(p) for p in params]
@@ -140,6 +171,7 @@ def retrain(
                 out = act(out)
         loss = (out - T).square().mean(dim=(1, 2))  # (K,)
         losses.append(loss.detach())
+        look(stack)
         if t == steps:
             break
         grads = torch.autograd.grad(loss.sum(), live)
@@ -155,7 +187,7 @@ def retrain(
                 m_hat = m[i] / (1 - _BETAS[0] ** (t + 1))
                 v_hat = v[i] / (1 - _BETAS[1] ** (t + 1))
                 p -= shaped[i] * m_hat / (v_hat.sqrt() + _EPS)
-    return torch.stack(losses, dim=1)
+    return result(torch.stack(losses, dim=1))
 
 
 def _retrain_sgd(
@@ -165,6 +197,7 @@ def _retrain_sgd(
     rates: torch.Tensor,
     steps: int,
     masks: list[torch.Tensor] | None,
+    look: Callable[[StackedMLP], None],
 ) -> torch.Tensor:
     """Plain full-batch gradient descent through the batched engine: every step is one epoch,
     and with ``masks`` the weights outside the unit are put back after each step (the same
@@ -172,10 +205,13 @@ def _retrain_sgd(
     start = [p.detach().clone() for p in stack.parameters()]
 
     def hold(epoch: int, s: StackedMLP) -> None:
-        for p, p0, mask in zip(s.parameters(), start, masks, strict=True):
-            p.copy_(torch.where(mask.bool(), p, p0))
+        if masks is not None:
+            for p, p0, mask in zip(s.parameters(), start, masks, strict=True):
+                p.copy_(torch.where(mask.bool(), p, p0))
+        look(s)
 
     first = ((stack(X) - T).square().mean(dim=(1, 2))).detach()
+    look(stack)
     hist = train_batched(
         stack,
         X,
@@ -183,10 +219,49 @@ def _retrain_sgd(
         lr=rates.tolist(),
         epochs=steps,
         loss="mse",
-        callback=None if masks is None else hold,
+        callback=hold,
         progress=False,
     )
     return torch.cat([first[:, None], hist.train_loss.to(first.dtype)], dim=1)
+
+
+def unit_hessian(
+    stack: StackedMLP, X: torch.Tensor, T: torch.Tensor, unit: torch.Tensor
+) -> torch.Tensor:
+    """Hessian of each model's mean squared error over one first-layer unit's own weights.
+
+    The unit's weights, in this order: its d incoming weights, its bias, its C votes (its
+    outgoing weights), so P = d + 1 + C. ``X`` float ``(n, d)``, ``T`` float ``(n, C)`` as
+    for ``retrain`` (one hidden layer: C outputs); ``unit`` int64 ``(K,)``.
+    Returns float ``(K, P, P)``, by autograd, one model at a time (small P).
+    """
+    stack = _check_stack(stack)
+    unit = _check_unit(stack, unit)
+    if len(stack.weights) != 2:
+        raise ValueError("unit_hessian needs a stack with exactly one hidden layer")
+    X = check_tensor("X", X, ndim=2, floating=True)
+    T = check_tensor("T", T, ndim=2, floating=True)
+    if X.shape[1] != stack.sizes[0] or T.shape != (X.shape[0], stack.sizes[-1]):
+        raise ValueError(
+            f"X must be (n, {stack.sizes[0]}) and T (n, {stack.sizes[-1]}); "
+            f"got {tuple(X.shape)} and {tuple(T.shape)}"
+        )
+    act = make_activation(stack.activation)
+    d = X.shape[1]
+    out = []
+    for k in range(stack.K):
+        W1, b1 = stack.weights[0][k].detach(), stack.biases[0][k].detach()
+        W2, b2 = stack.weights[1][k].detach(), stack.biases[1][k].detach()
+        j = int(unit[k])
+        others = act(X @ W1.T + b1) @ W2.T - act(X @ W1[j] + b1[j])[:, None] * W2[:, j]
+
+        def loss(p: torch.Tensor, others=others, b2=b2) -> torch.Tensor:
+            a = act(X @ p[:d] + p[d])  # (n,) the unit's activity
+            return (others + a[:, None] * p[d + 1 :] + b2 - T).square().mean()
+
+        p0 = torch.cat([W1[j], b1[j : j + 1], W2[:, j]])
+        out.append(torch.autograd.functional.hessian(loss, p0))
+    return torch.stack(out)
 
 
 def recovery_gap(loss: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
@@ -214,14 +289,17 @@ def draw_map(
     lrs: Sequence[float],
     title: str,
     vmax: float | None = None,
+    never: torch.Tensor | None = None,
+    runs: int | None = None,
 ) -> plt.cm.ScalarMappable:
-    """Draw a recovery-time map on ``ax``; return the image (for a colorbar).
+    """Draw a recovery-time map on ``ax``; return the image (for a colorbar with log ticks).
 
-    ``values`` float ``(len(lrs), len(xlabels))``: steps to recover per learning rate (rows)
-    and damage (columns), NaN where the damage was never undone within the run (drawn grey,
-    hatched, marked "never"). The colour is log10 of the steps (viridis); every cell prints
-    its value. ``vmax``: the largest step count of the colour scale (default: the largest
-    value).
+    ``values`` float ``(len(lrs), len(xlabels))``: median steps to recover per learning rate
+    (rows) and damage (columns), NaN where no median exists (drawn light grey). The colour is
+    the step count on a log scale (viridis, 1 to ``vmax``); every cell prints its value.
+    ``never`` int ``(len(lrs), len(xlabels))`` with ``runs``: how many of the ``runs`` runs of
+    each cell never recovered; a cell with some prints "k/runs never" under its value, a
+    cell where all failed is hatched and says "never (runs/runs)".
     """
     if not isinstance(ax, plt.Axes):
         raise TypeError(f"ax must be a matplotlib Axes; got {type(ax).__name__}")
@@ -231,24 +309,39 @@ def draw_map(
             f"values must have shape ({len(lrs)}, {len(xlabels)}) (rates × damages); "
             f"got {tuple(values.shape)}"
         )
+    if (never is None) != (runs is None):
+        raise ValueError("give both never and runs, or neither")
+    if never is not None:
+        runs = check_int("runs", runs, minimum=1)
+        never = check_tensor("never", never, ndim=2)
+        if never.shape != values.shape or (never < 0).any() or (never > runs).any():
+            raise ValueError(
+                f"never must have shape {tuple(values.shape)} with counts in [0, {runs}]; "
+                f"got shape {tuple(never.shape)}"
+            )
     finite = values[torch.isfinite(values)]
-    top = float(finite.max()) if vmax is None and len(finite) else (vmax or 10.0)
-    logs = np.log10(values.clamp_min(1).numpy())
-    im = ax.imshow(logs, cmap="viridis", vmin=0, vmax=math.log10(max(top, 10)), aspect="auto")
+    top = max(float(finite.max()) if vmax is None and len(finite) else (vmax or 10.0), 10.0)
+    norm = matplotlib.colors.LogNorm(vmin=1, vmax=top)
+    shown = np.ma.masked_invalid(values.clamp_min(1).numpy())
+    cmap = plt.get_cmap("viridis").with_extremes(bad="0.9")
+    im = ax.imshow(shown, cmap=cmap, norm=norm, aspect="auto")
     for (i, j), v in np.ndenumerate(values.numpy()):
-        if math.isnan(v):
+        k = 0 if never is None else int(never[i, j])
+        if never is not None and k == runs or never is None and math.isnan(v):
             ax.add_patch(
                 plt.Rectangle(
                     (j - 0.5, i - 0.5), 1, 1, facecolor="0.85", hatch="//", edgecolor="0.5"
                 )
             )
-            ax.text(j, i, "never", ha="center", va="center", fontsize=7)
-        else:
-            dark = logs[i, j] < 0.6 * math.log10(max(top, 10))
-            ax.text(
-                j, i, f"{v:.0f}", ha="center", va="center", fontsize=7, color="w" if dark else "k"
-            )
-    ax.set_xticks(range(len(xlabels)), xlabels, fontsize=7)
-    ax.set_yticks(range(len(lrs)), [f"{lr:g}" for lr in lrs])
+            label = "never" if never is None else f"never\n({k}/{runs})"
+            ax.text(j, i, label, ha="center", va="center", fontsize=9)
+            continue
+        text = "–" if math.isnan(v) else f"{v:.0f}"
+        if k:
+            text += f"\n{k}/{runs} never"
+        dark = not math.isnan(v) and norm(max(v, 1)) < 0.6
+        ax.text(j, i, text, ha="center", va="center", fontsize=9, color="w" if dark else "k")
+    ax.set_xticks(range(len(xlabels)), xlabels, fontsize=9)
+    ax.set_yticks(range(len(lrs)), [f"{lr:g}" for lr in lrs], fontsize=9)
     ax.set_title(title)
     return im

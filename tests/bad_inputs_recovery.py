@@ -47,6 +47,11 @@ CASES = {
             optimizer="rmsprop",
         ),
         bad(recovery.retrain, "unit as int", "unit", STACK, X, T, lr=0.1, steps=2, unit=1),
+        bad(recovery.retrain, "unknown part", "part", STACK, X, T, lr=0.1, steps=2, part="w"),
+        bad(
+            recovery.retrain, "part without unit", "part", STACK, X, T, lr=0.1, steps=2, part="vote"
+        ),
+        bad(recovery.retrain, "watch not callable", "watch", STACK, X, T, lr=0.1, steps=2, watch=3),
         bad(
             recovery.retrain,
             "NaN in X",
@@ -56,6 +61,20 @@ CASES = {
             T,
             lr=0.1,
             steps=2,
+        ),
+    ),
+    "nnlab.recovery.unit_hessian": names(
+        bad(recovery.unit_hessian, "not a stack", "stack", None, X, T, UNIT),
+        bad(recovery.unit_hessian, "unit out of range", "unit", STACK, X, T, torch.tensor([0, 9])),
+        bad(recovery.unit_hessian, "T wrong shape", "T", STACK, X, torch.rand(6, 3), UNIT),
+        bad(
+            recovery.unit_hessian,
+            "two hidden layers",
+            "stack",
+            init_stack([2, 4, 3, 1], seeds=[0, 1]),
+            X,
+            T,
+            UNIT,
         ),
     ),
     "nnlab.recovery.recovery_gap": names(
@@ -81,5 +100,28 @@ CASES = {
             recovery.draw_map, "wrong shape", "values", AX, torch.ones(2, 2), ["a", "b"], [0.1], "t"
         ),
         bad(recovery.draw_map, "values a list", "values", AX, [[1.0, 2.0]], ["a", "b"], [0.1], "t"),
+        bad(
+            recovery.draw_map,
+            "never without runs",
+            "never",
+            AX,
+            torch.ones(1, 2),
+            ["a", "b"],
+            [0.1],
+            "t",
+            never=torch.zeros(1, 2, dtype=torch.int64),
+        ),
+        bad(
+            recovery.draw_map,
+            "never above runs",
+            "never",
+            AX,
+            torch.ones(1, 2),
+            ["a", "b"],
+            [0.1],
+            "t",
+            never=torch.tensor([[0, 9]]),
+            runs=8,
+        ),
     ),
 }

@@ -4,25 +4,39 @@ import pytest
 import torch
 
 from nnlab.exercises import CheckFailed
-from nnlab.exercises.nb09 import check_flip_reason, check_revive, check_vote_rate
+from nnlab.exercises.nb09 import check_bias_rate, check_died_first, check_revive
 
 
-def test_vote_rate_right_and_wrong(capsys):
-    check_vote_rate(lambda a: float(2 * (a**2).mean()))
+def test_bias_rate_right_and_wrong(capsys):
+    check_bias_rate(lambda v, z: float(2 * v**2 * (z > 0).double().mean()))
     assert "Passed" in capsys.readouterr().out
     with pytest.raises(CheckFailed, match="factor of 2"):
-        check_vote_rate(lambda a: float((a**2).mean()))
-    with pytest.raises(CheckFailed, match="sum"):
-        check_vote_rate(lambda a: float(2 * (a**2).sum()))
-    with pytest.raises(CheckFailed, match="mean a"):
-        check_vote_rate(lambda a: float(2 * a.mean() ** 2))
+        check_bias_rate(lambda v, z: float(v**2 * (z > 0).double().mean()))
+    with pytest.raises(CheckFailed, match="Square it"):
+        check_bias_rate(lambda v, z: float(2 * abs(v) * (z > 0).double().mean()))
+    with pytest.raises(CheckFailed, match="only where it fires"):
+        check_bias_rate(lambda v, z: float(2 * v**2))
+    with pytest.raises(CheckFailed, match="divide by n"):
+        check_bias_rate(lambda v, z: float(2 * v**2 * (z > 0).double().sum()))
 
 
-def test_flip_reason(capsys):
-    check_flip_reason("b")
+def _died_first_right(vote, fires):
+    never = vote.shape[1]
+    steps = torch.arange(never)
+    t_back = torch.where(vote > 0, steps, never).amin(1)
+    t_dead = torch.where(fires == 0, steps, never).amin(1)
+    return (t_dead < never) & (t_dead <= t_back)
+
+
+def test_died_first_right_and_wrong(capsys):
+    check_died_first(_died_first_right)
     assert "Passed" in capsys.readouterr().out
-    with pytest.raises(CheckFailed, match="printed h"):
-        check_flip_reason("a")
+    with pytest.raises(CheckFailed, match="never stopped firing"):
+        check_died_first(lambda v, f: _died_first_right(v, f) | ((f > 0).all(1)))
+    with pytest.raises(CheckFailed, match="same step"):
+        check_died_first(lambda v, f: _died_first_right(v, f) & (v[:, 1] < 0))
+    with pytest.raises(CheckFailed, match="won the race"):
+        check_died_first(lambda v, f: (f == 0).any(1))
 
 
 def _revive_right(stack, unit, X):

@@ -12,7 +12,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from nnlab.batched import init_stack, train_batched  # noqa: E402
-from nnlab.recovery import draw_map, recovery_gap, retrain, unit_masks  # noqa: E402
+from nnlab.recovery import draw_map, recovery_gap, retrain, unit_hessian, unit_masks  # noqa: E402
 
 X = torch.randn(30, 3, generator=torch.Generator().manual_seed(0))
 T = torch.randn(30, 2, generator=torch.Generator().manual_seed(1))
@@ -113,5 +113,67 @@ def test_draw_map_marks_never_and_prints_values():
     im = draw_map(ax, values, ["a", "b"], [0.1, 0.3], "map")
     texts = [t.get_text() for t in ax.texts]
     assert texts == ["3", "never", "30", "300"]
-    assert im.get_clim()[1] == pytest.approx(math.log10(300))
+    assert im.get_clim() == pytest.approx((1, 300))
     plt.close(fig)
+
+
+def test_draw_map_counts_the_runs_that_never_recovered():
+    fig, ax = plt.subplots()
+    values = torch.tensor([[3.0, math.nan, math.nan]])
+    draw_map(ax, values, ["a", "b", "c"], [0.1], "map", never=torch.tensor([[1, 4, 8]]), runs=8)
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["3\n1/8 never", "–\n4/8 never", "never\n(8/8)"]
+    assert len(ax.patches) == 1  # only the cell where every run failed is hatched
+    plt.close(fig)
+
+
+def test_retrain_part_moves_only_that_weight_and_vote_follows_the_exact_law():
+    """Vote alone: the loss is quadratic in v, so the distance to the best vote shrinks by
+    exactly |1 - lr·h| per step with h = 2·mean(a²) (one output, squared error)."""
+    stack = init_stack([3, 5, 1], seeds=[1, 2], activation="relu")
+    T1 = T[:, :1]
+    unit = torch.tensor([0, 3])
+    k = torch.arange(2)
+    a = torch.relu(X @ stack.weights[0][k, unit].T + stack.biases[0][k, unit])  # (n, K)
+    h = 2 * a.square().mean(0)
+    before = stack.clone()
+    votes = []
+    loss, watched = retrain(
+        stack,
+        X,
+        T1,
+        lr=0.05,
+        steps=6,
+        unit=unit,
+        part="vote",
+        watch=lambda s: votes.append(s.weights[1][k, 0, unit].clone()) or s.weights[1][k, 0, unit],
+    )
+    assert loss.shape == watched.shape == (2, 7)
+    for p, q, i in zip(stack.parameters(), before.parameters(), range(4), strict=True):
+        changed = p != q
+        assert changed.any() == (i == 2)  # only the vote moved
+    v = watched
+    ratios = (v[:, 2:] - v[:, 1:-1]) / (v[:, 1:-1] - v[:, :-2])  # successive steps
+    torch.testing.assert_close(ratios, (1 - 0.05 * h)[:, None].expand_as(ratios), rtol=1e-3, atol=0)
+
+
+def test_unit_hessian_matches_full_hessian_and_the_vote_formula():
+    stack = init_stack([3, 5, 1], seeds=[1, 2], activation="tanh")
+    T1 = T[:, :1]
+    unit = torch.tensor([0, 3])
+    H = unit_hessian(stack, X, T1, unit)
+    assert H.shape == (2, 5, 5)
+    for k in range(2):
+        W1, b1, W2, b2 = (t.detach() for t in stack.to_mlp(k).parameters())
+        j = int(unit[k])
+
+        def full(w1, bb, w2, b2=b2):
+            return ((torch.tanh(X @ w1.T + bb) @ w2.T + b2 - T1) ** 2).mean()
+
+        h_all = torch.autograd.functional.hessian(full, (W1, b1, W2))
+        torch.testing.assert_close(H[k, :3, :3], h_all[0][0][j, :, j, :])  # incoming × incoming
+        torch.testing.assert_close(H[k, 3, 3], h_all[1][1][j, j])  # bias × bias
+        torch.testing.assert_close(H[k, 4, 4], h_all[2][2][0, j, 0, j])  # vote × vote
+        torch.testing.assert_close(H[k, :3, 4], h_all[0][2][j, :, 0, j])  # incoming × vote
+        a = torch.tanh(X @ W1[j] + b1[j])
+        torch.testing.assert_close(H[k, 4, 4], 2 * a.square().mean())

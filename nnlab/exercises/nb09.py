@@ -1,6 +1,6 @@
-"""Checks for notebook 09 (learned helplessness, answered): the correction rate of a unit's
-vote, why a flipped unit left alone died, and a re-initialisation that revives a dead unit
-without changing what the network computes."""
+"""Checks for notebook 09 (learned helplessness, answered): the correction rate of a ReLU
+unit's bias, who won the flipped unit's race, and a re-initialisation that revives a dead
+unit without changing what the network computes."""
 
 from __future__ import annotations
 
@@ -10,66 +10,118 @@ from typing import Any
 import torch
 
 from ..batched import StackedMLP, init_stack
-from . import call_learner, check_multiple_choice, fail, passed
+from . import call_learner, fail, passed
 
 
-def check_vote_rate(func: Callable[[torch.Tensor], Any]) -> None:
-    """Check ``func(a) -> float``: the curvature 2·mean(a²) of the mean squared error of a
-    single-output network along one hidden unit's vote, from the unit's activations a (n,)."""
+def _bias_curvature(v: float, z: torch.Tensor) -> float:
+    """Autograd's curvature of a one-output MSE along a ReLU unit's bias (reference)."""
+    g = torch.Generator().manual_seed(90)
+    rest = torch.randn(len(z), generator=g, dtype=torch.float64)
+    t = torch.randn(len(z), generator=g, dtype=torch.float64)
+    b = torch.zeros((), dtype=torch.float64, requires_grad=True)
+    loss = (rest + v * torch.relu(z + b) - t).square().mean()
+    (slope,) = torch.autograd.grad(loss, b, create_graph=True)
+    (curve,) = torch.autograd.grad(slope, b)
+    return float(curve)
+
+
+def check_bias_rate(func: Callable[[float, torch.Tensor], Any]) -> None:
+    """Check ``func(v, z) -> float``: the curvature of a single-output network's mean squared
+    error along one ReLU unit's bias, from its vote v and its pre-activations z (n,)."""
     g = torch.Generator().manual_seed(9)
-    for n in (5, 40):
-        a = torch.rand(n, generator=g, dtype=torch.float64) * 3
-        rest = torch.randn(n, generator=g, dtype=torch.float64)
-        t = torch.randn(n, generator=g, dtype=torch.float64)
-        v = torch.zeros((), dtype=torch.float64, requires_grad=True)
-        loss = (rest + v * a - t).square().mean()
-        (slope,) = torch.autograd.grad(loss, v, create_graph=True)
-        (expected,) = torch.autograd.grad(slope, v)
-        got = call_learner(func, a.clone(), name="vote_rate")
+    for n, v in ((5, 1.5), (40, -0.7), (200, 2.0)):
+        z = torch.randn(n, generator=g, dtype=torch.float64) + 0.3
+        exp = _bias_curvature(v, z)
+        got = call_learner(func, v, z.clone(), name="bias_rate")
         try:
             value = float(got)
         except (TypeError, ValueError):
-            fail(f"vote_rate(a) should return one number; got {type(got).__name__}")
-        exp = float(expected)
-        if abs(value - exp) <= 1e-6 * exp:
+            fail(f"bias_rate(v, z) should return one number; got {type(got).__name__}")
+        if abs(value - exp) <= 1e-6 * max(exp, 1e-12):
             continue
+        share = float((z > 0).double().mean())
         if abs(value - exp / 2) <= 1e-6 * exp:
             fail(
                 "off by a factor of 2: the loss is a mean of squares, and the second derivative "
                 "of a square brings down a 2.",
-                stronger="differentiate (r + v·a)² twice with respect to v, then average over n.",
+                stronger="differentiate (r + v·relu(z + b) - t)² twice with respect to b.",
             )
-        if abs(value - n * exp) <= 1e-6 * n * exp or abs(value - n * exp / 2) <= 1e-6 * n * exp:
+        if abs(value - 2 * share) <= 1e-6 * exp or abs(value - 2 * abs(v) * share) <= 1e-6 * exp:
+            fail("the vote enters twice: once in each derivative of the output. Square it.")
+        if abs(value - 2 * v * v) <= 1e-6 * exp:
+            fail(
+                "every point counted: a ReLU unit passes a change of its bias to the output "
+                "only where it fires.",
+                stronger="the slope of relu is 1 where z > 0 and 0 elsewhere; average that.",
+            )
+        if abs(value - n * exp) <= 1e-6 * n * exp:
             fail("a sum over the points: the loss is a mean, so divide by n.")
-        if abs(value - 2 * float(a.mean()) ** 2) <= 1e-6 * exp:
-            fail("that is 2·(mean a)²; square each activation first, then average.")
         fail(
-            f"got {value:.4g}, autograd says {exp:.4g}. Only the unit's activations enter: the "
-            "output moves by a·Δv on each point.",
-            stronger="write the loss as a function of the vote alone and take its second "
-            "derivative.",
+            f"got {value:.4g}, autograd says {exp:.4g}. Write the output on point i as "
+            "r_i + v·relu(z_i + b) and differentiate the loss twice along b.",
+            stronger="on a point where the unit fires, the output moves by v per unit of b; "
+            "elsewhere it does not move.",
         )
     passed(
-        "h = 2·mean(a²), as autograd says: the vote of a unit that fires rarely or weakly is "
-        "corrected slowly, and a dead unit's vote (a = 0 everywhere) not at all."
+        "h of the bias = 2·v²·(share of the points where the unit fires): section 1's 20 : 5 : 1 "
+        "is the share of points left firing, and a dead unit's bias has h = 0."
     )
 
 
-def check_flip_reason(answer: object) -> None:
-    """Multiple choice: why did a flipped unit retrained alone end dead in many runs?"""
-    check_multiple_choice(
-        answer,
-        correct="b",
-        hints={
-            "a": "look at the printed h of 'vote ×-1': it is as large as the silenced vote's, "
-            "not zero. The zero came later.",
-            "c": "look at the map's column 'vote ×-1': runs failed at every rate, the smallest "
-            "included, so a step that overshoots is not the whole story.",
-            "d": "Adam was not used in the map (plain gradient descent); and Adam cannot move a "
-            "weight whose gradient is exactly zero.",
-        },
-        success="'b': blamed on every point where it fired, the unit lowered its activity "
-        "until it fired on none; there h = 0 and the descent stops for good.",
+def check_died_first(func: Callable[[torch.Tensor, torch.Tensor], Any]) -> None:
+    """Check ``func(vote, fires) -> (R,) bool``: for each recorded run, whether the unit
+    stopped firing on every point at a step no later than the first step its vote was
+    positive (vote divided by its undamaged value, so it starts at -1); False if it never
+    stopped firing."""
+    vote = torch.tensor(
+        [
+            [-1.0, -0.8, -0.7, -0.7, -0.7],  # dies at 3, vote never back: True
+            [-1.0, -0.5, 0.2, 0.6, 0.9],  # vote back at 2, never dies: False
+            [-1.0, 0.3, 0.3, 0.3, 0.3],  # both at step 1: True (one step killed it)
+            [-1.0, -0.4, 0.1, 0.1, 0.1],  # vote back at 2, dies at 4: False
+            [-1.0, -0.9, -0.8, -0.7, -0.6],  # never dies, vote never back: False
+        ]
+    )
+    fires = torch.tensor(
+        [
+            [0.6, 0.3, 0.1, 0.0, 0.0],
+            [0.6, 0.5, 0.5, 0.6, 0.6],
+            [0.6, 0.0, 0.0, 0.0, 0.0],
+            [0.6, 0.4, 0.2, 0.1, 0.0],
+            [0.6, 0.5, 0.4, 0.3, 0.2],
+        ]
+    )
+    expected = torch.tensor([True, False, True, False, False])
+    got = call_learner(func, vote.clone(), fires.clone(), name="died_first")
+    got = torch.as_tensor(got)
+    if got.shape != expected.shape:
+        fail(f"died_first should return one answer per run, shape (5,); got {tuple(got.shape)}")
+    got = got.bool()
+    if (got == expected).all():
+        passed(
+            "the unit that went silent no later than its vote turned back is the one that "
+            "stayed dead: once silent, its vote gets no gradient."
+        )
+        return
+    if got[4]:
+        fail("run 5 never stopped firing: a unit that never died did not die first.")
+    if not got[2]:
+        fail(
+            "run 3 died and turned its vote back in the same step (step 1): count a tie as "
+            "dying first, since after that step the silent unit gets no gradient.",
+        )
+    if got[3]:
+        fail(
+            "run 4 turned its vote back at step 2 and stopped firing only at step 4: its vote "
+            "won the race.",
+            stronger="compare the first step where vote > 0 with the first step where "
+            "fires == 0, per run.",
+        )
+    fail(
+        f"expected {expected.tolist()}, got {got.tolist()}. Find, per run, the first step with "
+        "a positive vote and the first step with no firing point, then compare them.",
+        stronger="a run that never stops firing is False; otherwise True when its first silent "
+        "step is no later than its first positive-vote step (or the vote never turns).",
     )
 
 
