@@ -8,6 +8,9 @@ in the notebook; this module holds the parts that are not the idea:
 - ``retrain(stack, X, T, lr=..., steps=..., optimizer="sgd" | "adam", unit=None)``:
   full-batch training of every model of a stack under squared error, with SGD or Adam, either
   every weight or only the chosen unit's own weights; returns the loss at every step;
+- ``curvature_along(damaged, undamaged, X, T)``: each damage's correction rate h, the
+  curvature of the loss along the line from the damaged weights to the undamaged ones;
+- ``unit_hessian(stack, X, T, unit)``: the Hessian over one unit's own weights;
 - ``recovery_gap(loss, reference)``: the damage left, as a fraction of its start: the square
   root of the extra loss over a reference loss, ``(K, steps + 1)``;
 - ``draw_map(ax, values, xlabels, lrs, title, never=..., runs=...)``: a recovery-time map
@@ -34,18 +37,25 @@ from ._validate import check_choice, check_float, check_int, check_tensor
 from .batched import StackedMLP, train_batched
 from .models import make_activation
 
-__all__ = ["draw_map", "recovery_gap", "retrain", "unit_hessian", "unit_masks"]
+__all__ = [
+    "curvature_along",
+    "draw_map",
+    "recovery_gap",
+    "retrain",
+    "unit_hessian",
+    "unit_masks",
+]
 
 OPTIMIZERS = ("sgd", "adam")
 PARTS = ("unit", "bias", "vote")
 _BETAS, _EPS = (0.9, 0.999), 1e-8  # torch.optim.Adam's defaults
 
 
-def _check_stack(stack: object) -> StackedMLP:
+def _check_stack(stack: object, name: str = "stack") -> StackedMLP:
     if not isinstance(stack, StackedMLP):
-        raise TypeError(f"stack must be an nnlab.batched.StackedMLP; got {type(stack).__name__}")
+        raise TypeError(f"{name} must be an nnlab.batched.StackedMLP; got {type(stack).__name__}")
     if len(stack.weights) < 2:
-        raise ValueError("stack must have at least one hidden layer (two weight matrices)")
+        raise ValueError(f"{name} must have at least one hidden layer (two weight matrices)")
     return stack
 
 
@@ -223,6 +233,46 @@ def _retrain_sgd(
         progress=False,
     )
     return torch.cat([first[:, None], hist.train_loss.to(first.dtype)], dim=1)
+
+
+def curvature_along(
+    damaged: StackedMLP, undamaged: StackedMLP, X: torch.Tensor, T: torch.Tensor
+) -> torch.Tensor:
+    """The correction rate h of each model's damage: the second derivative of its mean squared
+    error along the straight line from its damaged weights towards its undamaged ones.
+
+    With θ_d, θ_0 the weights of model k in ``damaged`` and ``undamaged`` and û the unit
+    vector from θ_d to θ_0, h_k = d²/dt² L_k(θ_d + t·û) at t = 0 (two calls to autograd).
+    ``X`` float ``(n, d)``, ``T`` float ``(n, C)``; the stacks must have the same sizes,
+    activation and K. A model whose two weight sets are equal gets NaN (no direction).
+    Returns float ``(K,)``.
+    """
+    damaged, undamaged = _check_stack(damaged, "damaged"), _check_stack(undamaged, "undamaged")
+    if damaged.sizes != undamaged.sizes or damaged.K != undamaged.K:
+        raise ValueError(
+            f"undamaged must match damaged (sizes {damaged.sizes}, K={damaged.K}); "
+            f"got sizes {undamaged.sizes}, K={undamaged.K}"
+        )
+    X = check_tensor("X", X, ndim=2, floating=True)
+    T = check_tensor("T", T, ndim=2, floating=True)
+    if X.shape[1] != damaged.sizes[0] or T.shape != (X.shape[0], damaged.sizes[-1]):
+        raise ValueError(
+            f"X must be (n, {damaged.sizes[0]}) and T (n, {damaged.sizes[-1]}); "
+            f"got {tuple(X.shape)} and {tuple(T.shape)}"
+        )
+    params_d = [p.detach() for p in damaged.parameters()]
+    gaps = [p0.detach() - pd for p0, pd in zip(undamaged.parameters(), params_d, strict=True)]
+    length = sum(g.flatten(1).square().sum(1) for g in gaps).sqrt()  # (K,)
+    t = torch.zeros(damaged.K, dtype=damaged.dtype, requires_grad=True)
+    step = t / length  # NaN where length is 0
+    moved = [
+        pd + step.view(-1, *[1] * (pd.ndim - 1)) * g for pd, g in zip(params_d, gaps, strict=True)
+    ]
+    out = StackedMLP(moved[0::2], moved[1::2], damaged.activation)(X)
+    loss = (out - T).square().mean(dim=(1, 2))
+    (slope,) = torch.autograd.grad(loss.sum(), t, create_graph=True)
+    (curve,) = torch.autograd.grad(slope.sum(), t)
+    return curve.detach()
 
 
 def unit_hessian(

@@ -63,6 +63,19 @@ CASES = {
             steps=2,
         ),
     ),
+    "nnlab.recovery.curvature_along": names(
+        bad(recovery.curvature_along, "not a stack", "damaged", None, STACK, X, T),
+        bad(
+            recovery.curvature_along,
+            "different sizes",
+            "undamaged",
+            STACK,
+            init_stack([2, 3, 1], seeds=[0, 1]),
+            X,
+            T,
+        ),
+        bad(recovery.curvature_along, "T wrong shape", "T", STACK, STACK, X, torch.rand(6, 3)),
+    ),
     "nnlab.recovery.unit_hessian": names(
         bad(recovery.unit_hessian, "not a stack", "stack", None, X, T, UNIT),
         bad(recovery.unit_hessian, "unit out of range", "unit", STACK, X, T, torch.tensor([0, 9])),

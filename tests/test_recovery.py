@@ -12,7 +12,14 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from nnlab.batched import init_stack, train_batched  # noqa: E402
-from nnlab.recovery import draw_map, recovery_gap, retrain, unit_hessian, unit_masks  # noqa: E402
+from nnlab.recovery import (  # noqa: E402
+    curvature_along,
+    draw_map,
+    recovery_gap,
+    retrain,
+    unit_hessian,
+    unit_masks,
+)  # noqa: E402
 
 X = torch.randn(30, 3, generator=torch.Generator().manual_seed(0))
 T = torch.randn(30, 2, generator=torch.Generator().manual_seed(1))
@@ -177,3 +184,28 @@ def test_unit_hessian_matches_full_hessian_and_the_vote_formula():
         torch.testing.assert_close(H[k, :3, 4], h_all[0][2][j, :, 0, j])  # incoming × vote
         a = torch.tanh(X @ W1[j] + b1[j])
         torch.testing.assert_close(H[k, 4, 4], 2 * a.square().mean())
+
+
+def test_curvature_along_matches_finite_differences_of_the_loss_on_the_line():
+    undamaged = init_stack([3, 5, 2], seeds=[1, 2], activation="tanh")
+    damaged = undamaged.clone()
+    with torch.no_grad():
+        damaged.weights[0][0, 1] += torch.tensor([0.5, -0.3, 0.2])
+        damaged.weights[1][1, :, 2] *= -1
+    h = curvature_along(damaged, undamaged, X, T)
+    for k in range(2):
+        pd = [p[k].double() for p in damaged.parameters()]
+        p0 = [p[k].double() for p in undamaged.parameters()]
+        gaps = [a - b for a, b in zip(p0, pd, strict=True)]
+        length = torch.sqrt(sum(g.square().sum() for g in gaps))
+
+        def loss_at(t, pd=pd, gaps=gaps, length=length):
+            w = [a + t / length * g for a, g in zip(pd, gaps, strict=True)]
+            hid = torch.tanh(X.double() @ w[0].T + w[1])
+            return ((hid @ w[2].T + w[3] - T.double()) ** 2).mean()
+
+        e = 1e-3
+        fd = (loss_at(e) - 2 * loss_at(0.0) + loss_at(-e)) / e**2
+        assert float(h[k]) == pytest.approx(float(fd), rel=1e-3)
+    same = curvature_along(undamaged, undamaged.clone(), X, T)
+    assert same.isnan().all()  # no damage, no direction
