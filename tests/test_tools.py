@@ -150,6 +150,16 @@ def test_runaway_guard_flags_only_notebooks_past_twice_their_budget():
     assert nbtiming.budget("notebooks/01_b.ipynb") == 30.0
     assert nbtiming.budget("notebooks/02_b.ipynb") == 45.0
     assert nbtiming.runaways(seconds) == ["notebooks/02_b.ipynb"]
+    assert nbtiming.runaways(seconds, load=0.5) == ["notebooks/02_b.ipynb"]  # never below 2×
+
+
+def test_runaway_guard_widens_by_the_load_per_core_on_a_busy_machine():
+    seconds = {"notebooks/00_a.ipynb": 70.0, "notebooks/02_b.ipynb": 240.0}
+    assert nbtiming.runaways(seconds, load=2.5) == ["notebooks/02_b.ipynb"]  # guards 150 s, 225 s
+    assert nbtiming.runaways(seconds, load=1.1) == list(seconds)
+    assert nbtiming.runaways(seconds, load=5.0) == []
+    with pytest.raises(ValueError, match="load must be a positive number"):
+        nbtiming.runaways(seconds, load=0.0)
 
 
 def test_runaway_guard_fails_the_nbval_session(pytester, monkeypatch):
@@ -158,6 +168,8 @@ def test_runaway_guard_fails_the_nbval_session(pytester, monkeypatch):
     nbformat.write(nb, pytester.path / "98_slow.ipynb")
     monkeypatch.setattr(nbtiming, "DEFAULT_BUDGET_SECONDS", 0.1)
     monkeypatch.setattr(nbtiming, "_seconds", type(nbtiming._seconds)(float))
+    monkeypatch.setattr(nbtiming, "_load_per_core", [1.0])
+    monkeypatch.setattr(nbtiming, "load_per_core", lambda: 1.0)  # as on a quiet machine
     result = pytester.runpytest_inprocess(
         "-p", "tools.nbtiming", "--nbval-lax", "--nbval-current-env", "98_slow.ipynb"
     )
