@@ -14,7 +14,8 @@ LAB_FLAGS ?=
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # Fast mode and no progress bars for every automated run; a learner's run keeps its defaults.
 # NNLAB_FIGURE_AUDIT=1: a cell that shows a figure without a title or without axis labels
-# fails (nnlab/figure_audit.py; CONTRIBUTING.md, "Figures").
+# fails (tools/figure_audit.py, loaded into the kernels by tools/nbtools.py and the
+# tools.nbguard plugin; CONTRIBUTING.md, "Figures").
 # OMP_WAIT_POLICY=PASSIVE: torch's idle OpenMP threads sleep instead of spinning; on a busy
 # 2-core machine spinning made notebook 00 take 5 to 77 s instead of a steady 5 to 6 s.
 # (course.py sets the same for lint, unit, notebooks-test, notebooks-seed and student-check.)

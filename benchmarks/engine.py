@@ -1,7 +1,7 @@
 """Benchmark of the batched training engine (``nnlab.batched``), as ratios within one run.
 
 Run ``python -m benchmarks.engine`` (``--quick`` for fewer repeats; ``--sweep`` for the
-table of widths, model counts and threads behind the advice in ``nnlab/batched.py``).
+table of widths, model counts and threads behind the advice in ``nnlab/batched/__init__.py``).
 
 (a) Toy nets 2-16-16-1 on 300 points (the two moons, squared error), K = 64 models with
     different seeds and learning rates, 50 full-batch epochs. Training time only: building

@@ -22,8 +22,9 @@ from .data import (
 )
 from .models import ACTIVATIONS, INITS, MLP, count_parameters, init_linear, make_activation
 from .plotting import COLORS, plot_decision_boundary, plot_history, use_style
+from .runtime import fit_threads_to_cpu_quota as _fit_threads_to_cpu_quota
+from .runtime import set_threads
 from .streams import np_rng, rng, stream_seed, stream_seeds
-from .threads import fit_threads_to_cpu_quota as _fit_threads_to_cpu_quota
 from .training import History, StepInfo, accuracy, evaluate, train
 
 _fit_threads_to_cpu_quota()  # a container limited to 1 core gets 1 thread, not one per host core
@@ -68,6 +69,7 @@ __all__ = [
     "repository_url",
     "rng",
     "seed",
+    "set_threads",
     "stratified_split",
     "stream_seed",
     "stream_seeds",

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import torch
 
-from ._validate import check_float, check_int, check_tensor
+from ._validate import check_float, check_generator, check_int, check_tensor
 
 __all__ = [
     "clusters_owned",
@@ -52,8 +52,7 @@ def ring_clusters(
     turned by a random angle; point i belongs to cluster ``i % k`` and has standard deviation
     ``std`` around its centre. Every draw comes from ``generator`` (a ``torch.Generator``).
     """
-    if not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator; got {type(generator).__name__}")
+    check_generator(generator)
     n = check_int("n", n, minimum=1)
     k = check_int("k", k, minimum=1)
     radius = check_float("radius", radius, nonnegative=True)

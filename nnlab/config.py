@@ -20,7 +20,7 @@ from typing import TypeVar
 import numpy as np
 import torch
 
-from ._validate import check_int
+from ._validate import check_generator, check_int
 
 DEFAULT_SEED = 0
 MODES = ("fast", "full")
@@ -50,6 +50,13 @@ def resolve_seed(seed: int | None, name: str = "seed") -> int:
     if seed is None:
         return base_seed()
     return check_int(name, seed, minimum=0)
+
+
+def resolve_generator(generator: torch.Generator | None) -> torch.Generator:
+    """Return ``generator`` checked, or a new one seeded with ``base_seed()`` when it is None."""
+    if generator is None:
+        return torch.Generator().manual_seed(base_seed())
+    return check_generator(generator)
 
 
 def seed(offset: int = 0) -> int:

@@ -13,7 +13,11 @@ product costs about two gradient evaluations.
 - ``power_iteration(hvp, v0)``: the core, for any symmetric linear map.
 - ``top_hessian_eigenvalue(fn, theta)``: for a plain function of a parameter vector.
 - ``sharpness(model, X, y)``: for an ``nn.Module`` and a loss on data.
-- ``stack_sharpness(stack, X, y)``: for every model of a ``nnlab.batched.StackedMLP`` at once.
+- ``filter_normalized_direction(stack)`` and ``loss_along_direction(stack, X, y, d,
+  alphas)``: the loss on the line θ + α·d through each model's weights, with d a random
+  direction scaled filter by filter (Li et al. 2018, arXiv 1712.09913); notebook 03.
+- ``stack_sharpness(stack, X, y)``: for every model of a ``nnlab.batched.StackedMLP`` at once;
+  ``stack_sharpness_with_vectors`` also returns the top eigenvectors (for warm starts).
 
 Power iteration converges to the eigenvalue of largest *magnitude*. When that one is
 negative (a saddle), a second run on H − λI finds the largest one; so the value returned is
@@ -27,10 +31,12 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
-from ._validate import check_choice, check_float, check_int, check_tensor
-from .batched import StackedMLP, _check_data, _loss_values
-from .config import resolve_seed
-from .training import LOSSES, _check_xy, _loss_fn
+from ._validate import LOSSES, check_choice, check_float, check_int, check_supervised, check_tensor
+from .batched import StackedMLP, evaluate_stack
+from .batched.data import check_stack_data
+from .batched.evaluate import stack_losses
+from .config import resolve_generator, resolve_seed
+from .training import loss_function
 
 Hvp = Callable[[torch.Tensor], torch.Tensor]
 
@@ -146,7 +152,7 @@ def sharpness(
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
     check_choice("loss", loss, LOSSES)
-    _check_xy(X, y, loss)
+    check_supervised(X, y, loss)
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise ValueError("model has no trainable parameters")
@@ -154,7 +160,7 @@ def sharpness(
     model.eval()
     try:
         with torch.enable_grad():
-            hvp = _gradient_hvp(_loss_fn(loss)(model(X), y), params)
+            hvp = _gradient_hvp(loss_function(loss)(model(X), y), params)
             v0 = _start_vector(1, sum(p.numel() for p in params), params[0].dtype, seed)
             return float(_largest_eigenvalue(hvp, v0, iters, tol)[0])
     finally:
@@ -171,38 +177,52 @@ def stack_sharpness(
     tol: float = 1e-4,
     seed: int | None = None,
     v0: torch.Tensor | None = None,
-    return_vector: bool = False,
-) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+) -> torch.Tensor:
     """Return the sharpness of every model of a ``StackedMLP``, a ``(K,)`` tensor.
 
     Data shapes as in ``nnlab.batched.train_batched`` (shared or per-model X, y and sample
     weights). The summed loss of the K models has a block-diagonal Hessian, so one
     Hessian-vector product of the stack gives every model's own product, and the K power
-    iterations run together.
+    iterations run together. ``v0`` ``(K, p)``: start vectors (see
+    ``stack_sharpness_with_vectors``); default a random start seeded by ``seed``.
+    """
+    return stack_sharpness_with_vectors(stack, X, y, loss, sample_weight, iters, tol, seed, v0)[0]
 
-    Tracking the sharpness during training: pass ``return_vector=True`` to get
-    ``(values (K,), vectors (K, p))``, p the number of parameters per model in the order
-    of ``stack.parameters()``, and give those vectors as ``v0`` to the next call (a warm
-    start). The top direction changes little between nearby points, so a few iterations
-    (``iters=20``) then do what a random start needs hundreds for. ``v0`` defaults to a
-    random start seeded by ``seed``.
+
+def stack_sharpness_with_vectors(
+    stack: StackedMLP,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    loss: str = "cross_entropy",
+    sample_weight: torch.Tensor | None = None,
+    iters: int = 200,
+    tol: float = 1e-4,
+    seed: int | None = None,
+    v0: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``stack_sharpness`` that also returns the top eigenvectors: ``(values (K,), vectors
+    (K, p))``, p the number of parameters per model in the order of ``stack.parameters()``.
+
+    Tracking the sharpness during training: give those vectors as ``v0`` to the next call (a
+    warm start). The top direction changes little between nearby points, so a few iterations
+    (``iters=20``) then do what a random start needs hundreds for.
     """
     check_choice("loss", loss, LOSSES)
-    data = _check_data(stack, X, y, sample_weight, loss, "")
+    data = check_stack_data(stack, X, y, sample_weight, loss, "")
     n_params = sum(t[0].numel() for t in stack.parameters())
     if v0 is not None:
         check_tensor("v0", v0, ndim=2, floating=True)
         if tuple(v0.shape) != (stack.K, n_params):
             raise ValueError(
                 f"v0 has shape {tuple(v0.shape)}; it must be (K={stack.K}, p={n_params}), one "
-                "start vector per model (e.g. the vectors a call with return_vector=True gave)"
+                "start vector per model (e.g. the vectors stack_sharpness_with_vectors gave)"
             )
         if not (v0.norm(dim=1) > 0).all():
             raise ValueError("v0 must have no all-zero row")
     params = [t.detach().clone().requires_grad_(True) for t in stack.parameters()]
     K = stack.K
     with torch.enable_grad():
-        losses = _loss_values(params, stack.activation, data, loss)
+        losses = stack_losses(params, stack.activation, data, loss)
         grads = torch.autograd.grad(losses.sum(), params, create_graph=True)
         flat_grad = torch.cat([g.reshape(K, -1) for g in grads], dim=1)
         sizes = [p[0].numel() for p in params]
@@ -215,4 +235,89 @@ def stack_sharpness(
             _start_vector(K, sum(sizes), stack.dtype, seed) if v0 is None else v0.to(stack.dtype)
         )
         values, vectors = _largest_eigenpair(hvp, start, iters, tol)
-    return (values.detach(), vectors.detach()) if return_vector else values.detach()
+    return values.detach(), vectors.detach()
+
+
+# ------------------------------------------------------------------ loss landscape
+
+
+def filter_normalized_direction(
+    stack: StackedMLP, generator: torch.Generator | None = None, biases: bool = False
+) -> list[torch.Tensor]:
+    """Return a random direction in each model's weight space, scaled filter by filter
+    (Li, Xu, Taylor, Studer, Goldstein 2018, "Visualizing the Loss Landscape of Neural
+    Nets", arXiv 1712.09913).
+
+    The result is a list shaped like ``stack.parameters()`` (``[W1, b1, W2, b2, ...]``, each
+    ``(K, ...)``). Each row of a weight matrix (the fan-in weights of one unit, a "filter")
+    is drawn from N(0, I) and rescaled to the norm of the same row of the model's weights,
+    so a step α along it changes every unit by the same *relative* amount: this makes plots
+    of different networks comparable, whatever the scale of their weights. Bias directions
+    are 0, as in the paper, unless ``biases=True`` (then each bias vector is scaled to the
+    norm of the model's bias vector).
+    """
+    if not isinstance(stack, StackedMLP):
+        raise TypeError(f"stack must be a StackedMLP; got {type(stack).__name__}")
+    gen = resolve_generator(generator)
+    direction = []
+    for W, b in zip(stack.weights, stack.biases, strict=True):
+        d = torch.randn(W.shape, generator=gen, dtype=W.dtype)
+        scale = W.detach().norm(dim=2, keepdim=True) / d.norm(dim=2, keepdim=True).clamp_min(1e-12)
+        direction.append(d * scale)
+        if biases:
+            e = torch.randn(b.shape, generator=gen, dtype=b.dtype)
+            scale = b.detach().norm(dim=1, keepdim=True) / e.norm(dim=1, keepdim=True).clamp_min(
+                1e-12
+            )
+            direction.append(e * scale)
+        else:
+            direction.append(torch.zeros_like(b))
+    return direction
+
+
+def loss_along_direction(
+    stack: StackedMLP,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    direction: Sequence[torch.Tensor],
+    alphas: torch.Tensor | Sequence[float],
+    loss: str = "cross_entropy",
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Return each model's loss and accuracy at θ + α·d for every α: two ``(K, A)`` tensors
+    (accuracy None for ``loss="mse"``).
+
+    ``direction`` is shaped like ``stack.parameters()`` (see
+    ``filter_normalized_direction``); ``alphas`` ``(A,)`` are the step sizes (α = 0 is the
+    model itself). X, y as in ``nnlab.batched.evaluate_stack`` (shared by all models). The
+    K·A shifted models are evaluated together, in chunks. The stack is not changed.
+    """
+    if not isinstance(stack, StackedMLP):
+        raise TypeError(f"stack must be a StackedMLP; got {type(stack).__name__}")
+    check_choice("loss", loss, LOSSES)
+    alphas = torch.as_tensor(alphas, dtype=stack.dtype)
+    check_tensor("alphas", alphas, ndim=1, floating=True)
+    params = stack.parameters()
+    direction = list(direction)
+    if len(direction) != len(params):
+        raise ValueError(
+            f"direction must hold {len(params)} tensors shaped like stack.parameters(); "
+            f"got {len(direction)}"
+        )
+    for i, (d, p) in enumerate(zip(direction, params, strict=True)):
+        check_tensor(f"direction[{i}]", d, floating=True)
+        if d.shape != p.shape:
+            raise ValueError(
+                f"direction[{i}] has shape {tuple(d.shape)}; expected {tuple(p.shape)}"
+            )
+    K, A = stack.K, len(alphas)
+
+    def shifted(p: torch.Tensor, d: torch.Tensor) -> torch.Tensor:
+        a = alphas.view(1, A, *([1] * (p.ndim - 1)))
+        return (p.detach().unsqueeze(1) + a * d.to(p.dtype).unsqueeze(1)).reshape(
+            K * A, *p.shape[1:]
+        )
+
+    moved = [shifted(p, d) for p, d in zip(params, direction, strict=True)]
+    big = StackedMLP(moved[0::2], moved[1::2], stack.activation)
+    values, accs = evaluate_stack(big, X, y, loss=loss)
+    return values.view(K, A), (None if accs is None else accs.view(K, A))

@@ -3,7 +3,8 @@ small synthetic sets.
 
 Every function is seeded and returns torch tensors: inputs ``X`` as float32 ``(n, d)`` and
 targets ``y`` as int64 class labels ``(n,)`` (or float32 ``(n, 1)`` for regression).
-Introduced in notebook 00.
+Introduced in notebook 00. Notebook 03 adds label noise and nested training subsets:
+``noisy_labels``, ``balanced_order`` and ``subset_masks``.
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ import hashlib
 import io
 import math
 import os
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from ._validate import check_float, check_int, check_same_length, check_tensor
-from .config import resolve_seed
+from ._validate import check_float, check_fraction, check_int, check_same_length, check_tensor
+from .config import resolve_generator, resolve_seed
 
 DATASETS = resources.files("nnlab").joinpath("datasets")  # package data: works from a wheel
 DIGITS_FILE = DATASETS.joinpath("digits.npz")
@@ -198,3 +200,94 @@ def make_regression_1d(
     x = torch.sort(2 * torch.rand(n, generator=gen) - 1).values[:, None]
     y = torch.sin(3 * x) + noise * torch.randn(n, 1, generator=gen)
     return x.float(), y.float()
+
+
+# ------------------------------------------------------------ label noise and subsets
+
+
+def _labels(name: str, y: object, num_classes: int | None) -> tuple[torch.Tensor, int]:
+    check_tensor(name, y, ndim=1, integer=True)
+    if y.min() < 0:
+        raise ValueError(f"{name} must hold class labels >= 0; got {int(y.min())}")
+    if num_classes is None:
+        num_classes = int(y.max()) + 1
+    num_classes = check_int("num_classes", num_classes, minimum=2)
+    if y.max() >= num_classes:
+        raise ValueError(
+            f"{name} holds label {int(y.max())}; num_classes={num_classes} allows "
+            f"0..{num_classes - 1}"
+        )
+    return y, num_classes
+
+
+def noisy_labels(
+    y: torch.Tensor,
+    fraction: float,
+    num_classes: int | None = None,
+    generator: torch.Generator | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return ``(y_noisy, flipped)``: a copy of the labels y ``(n,)`` in which exactly
+    ``round(fraction * n)`` rows, chosen at random, hold another class, drawn uniformly
+    from the ``num_classes - 1`` wrong ones; ``flipped`` ``(n,)`` is True on those rows.
+
+    So ``fraction`` is the share of wrong labels (unlike "replace with a random class",
+    which leaves about 1/C of the replaced labels right). y is not modified.
+    ``num_classes`` defaults to ``y.max() + 1``; ``generator`` to one seeded with
+    ``NNLAB_SEED``.
+    """
+    y, C = _labels("y", y, num_classes)
+    fraction = check_fraction("fraction", fraction)
+    gen = resolve_generator(generator)
+    n = len(y)
+    k = round(fraction * n)
+    rows = torch.randperm(n, generator=gen)[:k]
+    shift = torch.randint(1, C, (k,), generator=gen)  # 1..C-1: never the same class
+    noisy = y.clone()
+    noisy[rows] = (y[rows] + shift) % C
+    flipped = torch.zeros(n, dtype=torch.bool)
+    flipped[rows] = True
+    return noisy, flipped
+
+
+def balanced_order(y: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Return a permutation of ``range(len(y))`` whose every prefix is as class-balanced as
+    the data allow: one example of each class (in a shuffled class order), then a second of
+    each, and so on, each class's examples in random order.
+
+    ``order[:n]`` is then a training subset of size n, and the subsets are nested: the first
+    50 are among the first 100. Classes that run out simply stop contributing.
+    """
+    y, _ = _labels("y", y, None)
+    gen = resolve_generator(generator)
+    classes = torch.unique(y)
+    rank = torch.empty(len(y), dtype=torch.float64)
+    class_rank = torch.randperm(len(classes), generator=gen)
+    for c, r in zip(classes.tolist(), class_rank.tolist(), strict=True):
+        idx = torch.nonzero(y == c).flatten()
+        idx = idx[torch.randperm(len(idx), generator=gen)]
+        # round j of class c sorts at j + r / (number of classes): round by round.
+        rank[idx] = torch.arange(len(idx), dtype=torch.float64) + r / len(classes)
+    return torch.argsort(rank, stable=True)
+
+
+def subset_masks(order: torch.Tensor, sizes: Sequence[int], n: int | None = None) -> torch.Tensor:
+    """Return bool masks ``(len(sizes), n)``: row i is True on the rows ``order[:sizes[i]]``.
+
+    Pass them (repeated per seed) as ``sample_weight`` to ``nnlab.batched.train_batched`` to
+    train each model on its own subset of one shared X. ``n`` defaults to ``len(order)``.
+    """
+    check_tensor("order", order, ndim=1, integer=True)
+    n = len(order) if n is None else check_int("n", n, minimum=1)
+    if isinstance(sizes, int) or not isinstance(sizes, Sequence) or not sizes:
+        raise TypeError(f"sizes must be a non-empty list of subset sizes; got {sizes!r}")
+    if order.min() < 0 or order.max() >= n:
+        raise ValueError(
+            f"order must index rows 0..{n - 1}; got {int(order.min())}..{int(order.max())}"
+        )
+    masks = torch.zeros(len(sizes), n, dtype=torch.bool)
+    for i, size in enumerate(sizes):
+        size = check_int("sizes", size, minimum=1)
+        if size > len(order):
+            raise ValueError(f"sizes: {size} is more rows than order holds ({len(order)})")
+        masks[i, order[:size]] = True
+    return masks

@@ -18,31 +18,16 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 
-from ._validate import check_float, check_int
+from ._validate import check_array, check_float, check_int, to_numpy
 from .plotting import DIVERGING_CMAP
 
 MAX_EDGES = 5000  # beyond this a diagram is a grey smear; plot a summary instead
 
 
 def _as_matrix(name: str, value: object) -> np.ndarray:
-    if isinstance(value, torch.Tensor):
-        if not value.is_floating_point():
-            raise TypeError(f"{name} must hold floats; got dtype {value.dtype}")
-        value = value.detach().cpu().to(torch.float64).numpy()
-    elif isinstance(value, np.ndarray):
-        if not np.issubdtype(value.dtype, np.floating):
-            raise TypeError(f"{name} must hold floats; got dtype {value.dtype}")
-        value = value.astype(np.float64)
-    else:
-        raise TypeError(
-            f"{name} must be a 2-D NumPy array or torch.Tensor; got {type(value).__name__}"
-        )
+    value = to_numpy(check_array(name, value))
     if value.ndim != 2:
         raise ValueError(f"{name} must be 2-D (n_in, n_out); got shape {value.shape}")
-    if value.size == 0:
-        raise ValueError(f"{name} must not be empty; got shape {value.shape}")
-    if not np.all(np.isfinite(value)):
-        raise ValueError(f"{name} contains NaN or infinite values")
     return value
 
 

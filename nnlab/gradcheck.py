@@ -24,31 +24,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._validate import check_float
+from ._validate import check_array, check_float, to_numpy
 
 ArrayLike = np.ndarray | torch.Tensor
-
-
-def _check_array(name: str, value: object) -> None:
-    """Raise unless ``value`` is a non-empty, finite, floating NumPy array or torch tensor."""
-    if isinstance(value, torch.Tensor):
-        if not value.is_floating_point():
-            raise TypeError(f"{name} must have a floating dtype (e.g. float64); got {value.dtype}")
-        if value.numel() == 0:
-            raise ValueError(f"{name} must not be empty; got shape {tuple(value.shape)}")
-        if not torch.isfinite(value).all():
-            raise ValueError(f"{name} contains NaN or infinite values")
-    elif isinstance(value, np.ndarray):
-        if not np.issubdtype(value.dtype, np.floating):
-            raise TypeError(f"{name} must have a floating dtype (e.g. float64); got {value.dtype}")
-        if value.size == 0:
-            raise ValueError(f"{name} must not be empty; got shape {value.shape}")
-        if not np.all(np.isfinite(value)):
-            raise ValueError(f"{name} contains NaN or infinite values")
-    else:
-        raise TypeError(
-            f"{name} must be a NumPy array or a torch.Tensor of floats; got {type(value).__name__}"
-        )
 
 
 def _as_float(value: Any) -> float:
@@ -101,7 +79,7 @@ def numerical_gradients(
     if len(inputs) == 0:
         raise ValueError("inputs must hold at least one array")
     for i, value in enumerate(inputs):
-        _check_array(f"inputs[{i}]", value)
+        check_array(f"inputs[{i}]", value)
     eps = check_float("eps", eps, positive=True)
     copies = [_float64_copy(v) for v in inputs]
     start = _as_float(func(*copies))  # fail early, with a clear message, if func is not scalar
@@ -129,7 +107,7 @@ def numerical_gradient(func: Callable[..., Any], x: ArrayLike, eps: float = 1e-5
 
     The one-input form of ``numerical_gradients``: returns a float64 array of ``x``'s shape.
     """
-    _check_array("x", x)
+    check_array("x", x)
     return numerical_gradients(func, [x], eps=eps)[0]
 
 
@@ -169,16 +147,6 @@ class Comparison:
         )
 
 
-def _as_numpy(name: str, value: object) -> np.ndarray:
-    if isinstance(value, torch.Tensor):
-        _check_array(name, value)
-        return value.detach().cpu().to(torch.float64).numpy()
-    if isinstance(value, np.ndarray):
-        _check_array(name, value)
-        return value.astype(np.float64)
-    raise TypeError(f"{name} must be a NumPy array or a torch.Tensor; got {type(value).__name__}")
-
-
 def compare(got: ArrayLike, expected: ArrayLike, name: str = "array", floor: float = 1e-12):
     """Compare ``got`` with a reference ``expected``; return a ``Comparison``.
 
@@ -189,8 +157,8 @@ def compare(got: ArrayLike, expected: ArrayLike, name: str = "array", floor: flo
     """
     if not isinstance(name, str):
         raise TypeError(f"name must be a string; got {type(name).__name__}")
-    a = _as_numpy("got", got)
-    b = _as_numpy("expected", expected)
+    a = to_numpy(check_array("got", got))
+    b = to_numpy(check_array("expected", expected))
     if a.shape != b.shape:
         hint = " (it looks transposed)" if a.ndim == 2 and a.shape == b.T.shape else ""
         raise ValueError(f"got has shape {a.shape} but expected has shape {b.shape}{hint}")

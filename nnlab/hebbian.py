@@ -20,7 +20,8 @@ Conventions shared by every function:
 - ``seed`` (default ``None``: the course's base seed, ``NNLAB_SEED``, as in ``make_blobs``)
   fixes the order of the samples (``sample_order``) and then the random initial weights.
 - ``return_trajectory=True`` also returns the weights before the first step and after each
-  step: a tensor ``(n * epochs + 1, ...)`` whose row ``t`` is the state after ``t`` steps.
+  step: a tensor ``(n * epochs + 1, ...)`` whose row ``t`` is the state after ``t`` steps
+  (for BCM, whose state has two parts, ``bcm_trajectory`` returns both paths).
 - The loops make thousands of operations on tiny tensors, for which extra threads only add
   overhead (and, on a busy machine, long waits): they run on one thread, and restore
   PyTorch's thread count afterwards. The competitive loop runs in NumPy (see its comment).
@@ -28,17 +29,16 @@ Conventions shared by every function:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import numpy as np
 import torch
 
-from ._validate import check_float, check_int, check_tensor
+from ._validate import check_bool, check_float, check_int, check_tensor
 from .config import resolve_seed
+from .runtime import torch_threads
 
 __all__ = [
     "bcm",
+    "bcm_trajectory",
     "competitive",
     "hebb",
     "oja",
@@ -58,12 +58,6 @@ def _check_seed(seed: object) -> int:
     return resolve_seed(seed)
 
 
-def _check_flag(name: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False; got {type(value).__name__} {value!r}")
-    return value
-
-
 def _check_start(name: str, value: object, shape: tuple[int, ...]) -> torch.Tensor:
     """Return a float copy of the initial weights ``value`` if it has ``shape``, else raise."""
     check_tensor(name, value, ndim=len(shape), floating=True)
@@ -77,7 +71,7 @@ def _check_common(X: object, lr: object, epochs: object, seed: object, trajector
     lr = check_float("lr", lr, positive=True)
     epochs = check_int("epochs", epochs, minimum=1)
     seed = _check_seed(seed)
-    _check_flag("return_trajectory", trajectory)
+    check_bool("return_trajectory", trajectory)
     return X, lr, epochs, seed
 
 
@@ -101,17 +95,6 @@ def _order_and_generator(n: int, epochs: int, seed: int) -> tuple[torch.Tensor, 
     return order, gen
 
 
-@contextmanager
-def _single_thread() -> Iterator[None]:
-    """Run the enclosed block with one PyTorch thread, then restore the previous count."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
 def _finish(weights: torch.Tensor, history: list[torch.Tensor] | None):
     if history is None:
         return weights
@@ -128,7 +111,7 @@ def _single_unit(X, lr, epochs, seed, w0, return_trajectory, decay: bool):
     else:
         w = _check_start("w0", w0, (d,)).to(X.dtype)
     history = [w.clone()] if return_trajectory else None
-    with _single_thread():
+    with torch_threads(1):
         for x in X[order]:
             y = w @ x
             w = w + lr * y * (x - y * w) if decay else w + lr * y * x
@@ -329,8 +312,7 @@ def bcm(
     threshold_rate: float = 0.1,
     theta0: float = 0.0,
     w0: torch.Tensor | None = None,
-    return_trajectory: bool = False,
-):
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The BCM rule for one linear unit ``y = w @ x`` with a sliding threshold theta.
 
     ``w += lr * y * (y - theta) * x`` (potentiation when y > theta, depression below), and
@@ -338,10 +320,31 @@ def bcm(
     X float ``(n, d)`` (typically a few non-negative input patterns); ``lr > 0``;
     ``threshold_rate`` in (0, 1] (faster than the weights, for stability); ``theta0 >= 0``
     the starting threshold; ``w0`` float ``(d,)`` (default: positive random weights, norm ~0.55).
-    Returns ``(w (d,), theta)`` with theta a 0-d tensor, or, with ``return_trajectory``,
-    ``(w, theta, w_trajectory (n * epochs + 1, d), theta_trajectory (n * epochs + 1,))``.
+    Returns ``(w (d,), theta)`` with theta a 0-d tensor; ``bcm_trajectory`` returns every step.
     """
-    X, lr, epochs, seed = _check_common(X, lr, epochs, seed, return_trajectory)
+    w_path, theta_path = _bcm(X, lr, epochs, seed, threshold_rate, theta0, w0, False)
+    return w_path[-1], theta_path[-1]
+
+
+def bcm_trajectory(
+    X: torch.Tensor,
+    lr: float,
+    epochs: int,
+    seed: int | None = None,
+    *,
+    threshold_rate: float = 0.1,
+    theta0: float = 0.0,
+    w0: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``bcm`` step by step: ``(w_trajectory (n * epochs + 1, d), theta_trajectory
+    (n * epochs + 1,))``, row ``t`` the state after ``t`` steps (the last row is what ``bcm``
+    returns). Arguments as in ``bcm``."""
+    return _bcm(X, lr, epochs, seed, threshold_rate, theta0, w0, True)
+
+
+def _bcm(X, lr, epochs, seed, threshold_rate, theta0, w0, trajectory: bool):
+    """Run BCM; return the stacked states, every step or (not ``trajectory``) the last one."""
+    X, lr, epochs, seed = _check_common(X, lr, epochs, seed, trajectory)
     threshold_rate = check_float("threshold_rate", threshold_rate, positive=True, maximum=1.0)
     theta = torch.tensor(check_float("theta0", theta0, nonnegative=True), dtype=X.dtype)
     n, d = X.shape
@@ -350,9 +353,9 @@ def bcm(
         w = (0.5 + 0.1 * torch.rand(d, generator=gen, dtype=X.dtype)) / d**0.5
     else:
         w = _check_start("w0", w0, (d,)).to(X.dtype)
-    w_hist = [w.clone()] if return_trajectory else None
-    theta_hist = [theta.clone()] if return_trajectory else None
-    with _single_thread():
+    w_hist = [w.clone()] if trajectory else None
+    theta_hist = [theta.clone()] if trajectory else None
+    with torch_threads(1):
         for x in X[order]:
             y = w @ x
             w = w + lr * y * (y - theta) * x
@@ -361,5 +364,5 @@ def bcm(
                 w_hist.append(w)
                 theta_hist.append(theta)
     if w_hist is None:
-        return w, theta
-    return w, theta, torch.stack(w_hist), torch.stack(theta_hist)
+        return w[None], theta[None]
+    return torch.stack(w_hist), torch.stack(theta_hist)

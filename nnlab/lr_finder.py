@@ -33,10 +33,18 @@ import torch
 from matplotlib.axes import Axes
 from torch import nn
 
-from ._validate import check_choice, check_float, check_int, check_tensor
+from ._validate import (
+    LOSSES,
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    check_supervised,
+    check_tensor,
+)
 from .config import resolve_seed
 from .plotting import COLORS
-from .training import LOSSES, _check_xy, _loss_fn
+from .training import loss_function
 
 
 @dataclass
@@ -68,8 +76,7 @@ class LRRangeResult:
         for name in ("losses", "raw_losses"):
             if len(getattr(self, name)) != len(self.lrs):
                 raise ValueError(f"{name} must have one entry per rate in lrs ({len(self.lrs)})")
-        if not isinstance(self.diverged, bool):
-            raise TypeError(f"diverged must be True or False; got {self.diverged!r}")
+        check_bool("diverged", self.diverged)
         if self.stop_lr is not None:
             check_float("stop_lr", self.stop_lr, positive=True)
         for name in ("min_lr", "steepest_lr", "suggested_lr"):
@@ -119,7 +126,7 @@ def lr_range_test(
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
     check_choice("loss", loss, LOSSES)
-    _check_xy(X, y, loss)
+    check_supervised(X, y, loss)
     lrs = lr_schedule_exponential(lr_start, lr_end, steps)
     momentum = check_float("momentum", momentum, nonnegative=True, maximum=1.0)
     smoothing = check_float("smoothing", smoothing, nonnegative=True)
@@ -166,7 +173,7 @@ def _run(
     # SGD with momentum as torch.optim.SGD does it (the buffer starts at the first gradient),
     # written out: building a torch.optim optimizer imports torch._dynamo, seconds on first use.
     buffers: list[torch.Tensor | None] = [None] * len(params)
-    loss_fn = _loss_fn(loss)
+    loss_fn = loss_function(loss)
     raw: list[float] = []
     smooth: list[float] = []
     average, best = 0.0, math.inf

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ._validate import check_choice, check_float, check_int
+from ._validate import check_bool, check_choice, check_float, check_int
 
 ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -85,8 +85,7 @@ class MLP(nn.Sequential):
         sizes = [check_int("sizes", s, minimum=1) for s in sizes]
         check_choice("activation", activation, ACTIVATIONS)
         check_choice("init", init, INITS)
-        if not isinstance(bias, bool):
-            raise TypeError(f"bias must be True or False; got {bias!r}")
+        check_bool("bias", bias)
         layers: OrderedDict[str, nn.Module] = OrderedDict()
         n_hidden = len(sizes) - 2
         for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True), start=1):

@@ -2,9 +2,8 @@
 
 ``COLORS`` is the Okabe-Ito palette (Okabe & Ito 2008), distinguishable under the common
 forms of colour blindness; ``use_style()`` makes it matplotlib's default colour cycle.
-``figure_problems(fig)`` lists what a figure lacks under the course's figure rules (a title,
-axis labels with units); with ``NNLAB_FIGURE_AUDIT=1``, ``use_style()`` turns on the
-automatic audit of every figure a notebook shows (see ``nnlab.figure_audit``).
+The course's figure rules (a title, axis labels with units) are checked by the test runs'
+figure audit, ``tools/figure_audit.py``, not by this package.
 """
 
 from __future__ import annotations
@@ -16,9 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from torch import nn
 
-from . import figure_audit
 from ._validate import check_int, check_same_length, check_tensor
-from .figure_audit import figure_problems as figure_problems
 from .training import History
 
 COLORS = {
@@ -39,12 +36,7 @@ EPOCH_LABEL = "epoch (passes over the data)"
 
 
 def use_style() -> None:
-    """Set matplotlib defaults for the course: palette, small figures, readable fonts.
-
-    With the environment variable ``NNLAB_FIGURE_AUDIT=1`` (set by the Makefile for tests and
-    notebook builds) it also turns on the figure audit: a cell that shows a figure without a
-    title or without axis labels with units fails, naming what is missing.
-    """
+    """Set matplotlib defaults for the course: palette, small figures, readable fonts."""
     mpl.rcParams.update(
         {
             "axes.prop_cycle": mpl.cycler(color=CYCLE),
@@ -60,8 +52,6 @@ def use_style() -> None:
             "image.cmap": SEQUENTIAL_CMAP,
         }
     )
-    if figure_audit.enabled_by_env():
-        figure_audit.enable()
 
 
 def _axes(ax: Axes | None, ncols: int = 1) -> Axes | list[Axes]:

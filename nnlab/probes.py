@@ -40,9 +40,10 @@ from ._validate import (
     LOSSES,
     check_choice,
     check_float,
+    check_generator,
     check_int,
     check_model,
-    check_same_length,
+    check_targets,
     check_tensor,
 )
 from .training import StepInfo
@@ -250,15 +251,6 @@ def dead_fraction(
 
 
 # --------------------------------------------------------------------------- gradients
-def _check_targets(y: object, X: torch.Tensor, loss: str) -> torch.Tensor:
-    if loss == "cross_entropy":
-        y = check_tensor("y", y, ndim=1, integer=True)
-    else:
-        y = check_tensor("y", y, floating=True)
-    check_same_length("X", X, "y", y)
-    return y
-
-
 def unit_gradient_norms(
     model: nn.Module, X: torch.Tensor, y: torch.Tensor, loss: str = "cross_entropy"
 ) -> dict[str, torch.Tensor]:
@@ -272,7 +264,7 @@ def unit_gradient_norms(
     check_model(model)
     X = _check_x(X)
     check_choice("loss", loss, LOSSES)
-    y = _check_targets(y, X, loss)
+    y = check_targets(y, X, loss)
     inputs = X.detach().clone().requires_grad_(True)  # so every pre-activation has a graph
     with torch.enable_grad(), _hooked(model, keep_graph=True) as captured:
         out = model(inputs)
@@ -319,7 +311,7 @@ class DeadUnitMonitor:
     ) -> None:
         self.X = _check_x(X)
         self.loss = check_choice("loss", loss, LOSSES)
-        self.y = None if y is None else _check_targets(y, self.X, loss)
+        self.y = None if y is None else check_targets(y, self.X, loss)
         self.steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch, minimum=1)
         self.every = self.steps_per_epoch if every is None else check_int("every", every, minimum=1)
         self.threshold = _check_threshold(threshold)
@@ -468,8 +460,8 @@ def reinit_dead_units(
     """
     check_model(model)
     X = _check_x(X)
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator; got {type(generator).__name__}")
+    if generator is not None:
+        check_generator(generator)
     if pairs is not None and not isinstance(pairs, dict):
         raise TypeError(
             "pairs must be a dict {activation: (fan_in_linear, fan_out_linear)}; "

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ._validate import check_float, check_fraction, check_int, check_tensor
+from ._validate import check_bool, check_float, check_fraction, check_int, check_list, check_tensor
 from .config import resolve_seed
 
 __all__ = [
@@ -128,15 +128,13 @@ def train_saes(
     """
     acts = _check_acts(acts)
     n_latents = check_int("n_latents", n_latents, minimum=1)
-    if isinstance(l1, str | bytes) or not isinstance(l1, Sequence) or not l1:
-        raise TypeError("l1 must be a non-empty list of coefficients, one per SAE")
+    l1 = check_list("l1", l1, "coefficients, one per SAE")
     l1s = torch.tensor([check_float("l1", v, nonnegative=True) for v in l1])
     steps = check_int("steps", steps, minimum=1)
     lr = check_float("lr", lr, positive=True)
     batch_size = check_int("batch_size", batch_size, minimum=1)
-    for name, flag in (("resample", resample), ("renormalise", renormalise)):
-        if not isinstance(flag, bool):
-            raise TypeError(f"{name} must be True or False; got {flag!r}")
+    check_bool("resample", resample)
+    check_bool("renormalise", renormalise)
     gen = torch.Generator().manual_seed(resolve_seed(seed))
     acts = acts.float()
     K, (n, d) = len(l1s), acts.shape

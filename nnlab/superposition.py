@@ -30,7 +30,14 @@ from dataclasses import dataclass
 
 import torch
 
-from ._validate import check_float, check_fraction, check_int, check_tensor
+from ._validate import (
+    check_float,
+    check_fraction,
+    check_generator,
+    check_int,
+    check_list,
+    check_tensor,
+)
 from .config import resolve_seed
 
 __all__ = [
@@ -70,8 +77,7 @@ def sample_features(
     """
     n = check_int("n", n, minimum=1)
     n_features = check_int("n_features", n_features, minimum=1)
-    if not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator; got {type(generator).__name__}")
+    check_generator(generator)
     if isinstance(sparsity, torch.Tensor):
         s = check_tensor("sparsity", sparsity, ndim=1, floating=True)
         if (s < 0).any() or (s > 1).any():
@@ -144,8 +150,7 @@ def train_toy_models(
     steps = check_int("steps", steps, minimum=1)
     lr = check_float("lr", lr, positive=True)
     batch_size = check_int("batch_size", batch_size, minimum=1)
-    if isinstance(sparsity, str | bytes) or not isinstance(sparsity, Sequence) or not sparsity:
-        raise TypeError("sparsity must be a non-empty list of probabilities, one per model")
+    sparsity = check_list("sparsity", sparsity, "probabilities, one per model")
     s = torch.tensor([check_fraction("sparsity", v) for v in sparsity])
     if isinstance(seeds, str | bytes) or not isinstance(seeds, Sequence):
         raise TypeError("seeds must be a list of ints, one per model")

@@ -21,8 +21,7 @@ from ._validate import (
     check_float,
     check_int,
     check_model,
-    check_same_length,
-    check_tensor,
+    check_supervised,
 )
 from .config import progress_enabled, resolve_seed
 
@@ -80,7 +79,9 @@ class StepInfo:
         check_model(self.model)
 
 
-def _loss_fn(name: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+def loss_function(name: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """The mean loss ``f(outputs, y)`` named ``name`` (one of ``LOSSES``), from torch."""
+    check_choice("loss", name, LOSSES)
     return nn.functional.cross_entropy if name == "cross_entropy" else nn.functional.mse_loss
 
 
@@ -94,12 +95,12 @@ def evaluate(
     """
     check_model(model)
     check_choice("loss", loss, LOSSES)
-    _check_xy(X, y, loss)
+    check_supervised(X, y, loss)
     was_training = model.training
     model.eval()
     out = model(X)
     model.train(was_training)
-    value = float(_loss_fn(loss)(out, y))
+    value = float(loss_function(loss)(out, y))
     acc = float((out.argmax(dim=1) == y).float().mean()) if loss == "cross_entropy" else None
     return value, acc
 
@@ -107,15 +108,6 @@ def evaluate(
 def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
     """Return the fraction of rows of X whose arg-max output equals the label in y."""
     return evaluate(model, X, y, "cross_entropy")[1]
-
-
-def _check_xy(X: torch.Tensor, y: torch.Tensor, loss: str, prefix: str = "") -> None:
-    check_tensor(f"{prefix}X", X, ndim=2, floating=True)
-    if loss == "cross_entropy":
-        check_tensor(f"{prefix}y", y, ndim=1, integer=True)
-    else:
-        check_tensor(f"{prefix}y", y, floating=True)
-    check_same_length(f"{prefix}X", X, f"{prefix}y", y)
 
 
 def train(
@@ -151,11 +143,11 @@ def train(
     check_model(model)
     check_choice("loss", loss, LOSSES)
     check_choice("optimizer", optimizer, OPTIMIZERS)
-    _check_xy(X, y, loss)
+    check_supervised(X, y, loss)
     if (X_val is None) != (y_val is None):
         raise ValueError("give both X_val and y_val, or neither")
     if X_val is not None:
-        _check_xy(X_val, y_val, loss, prefix="val ")
+        check_supervised(X_val, y_val, loss, prefix="val ")
     lr = check_float("lr", lr, positive=True)
     epochs = check_int("epochs", epochs, minimum=1)
     momentum = check_float("momentum", momentum, nonnegative=True, maximum=1.0)
@@ -172,7 +164,7 @@ def train(
         opt = torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
     else:
         opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
-    loss_fn = _loss_fn(loss)
+    loss_fn = loss_function(loss)
     gen = torch.Generator().manual_seed(seed)
     n = len(X)
     history = History()

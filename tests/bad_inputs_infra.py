@@ -10,6 +10,9 @@ FLOATS = torch.randn(5, 3, dtype=torch.float64)
 NO_ARGUMENTS = {"nnlab.claims.ClaimFailed": "an exception class: any message"}
 
 CASES = {
+    "nnlab.config.resolve_generator": names(
+        bad(config.resolve_generator, "a seed, not a generator", "generator", 3),
+    ),
     "nnlab.config.resolve_seed": names(
         bad(config.resolve_seed, "negative seed", "seed", -1),
         bad(config.resolve_seed, "float seed", "seed", 1.5),

@@ -24,7 +24,6 @@ import re
 from pathlib import Path
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
@@ -40,7 +39,6 @@ from nnlab import (
     data,
     diagram,
     exercises,
-    figure_audit,
     generalization,
     gradcheck,
     hebbian,
@@ -48,7 +46,7 @@ from nnlab import (
     models,
     plotting,
     probes,
-    threads,
+    runtime,
     training,
 )
 from nnlab import (
@@ -63,10 +61,8 @@ NO_ARGUMENTS = {
     "nnlab.config.progress_enabled": "no arguments; every NNLAB_PROGRESS value is valid",
     "nnlab.course.repository_url": "no arguments; reads pyproject.toml",
     "nnlab.plotting.use_style": "no arguments",
-    "nnlab.figure_audit.enable": "no arguments",
-    "nnlab.figure_audit.enabled_by_env": "no arguments; every NNLAB_FIGURE_AUDIT value is valid",
+    "nnlab.runtime.reuse_freed_memory": "no arguments",
     "nnlab.data.DataFileError": "an exception class: any message",
-    "nnlab.figure_audit.FigureAuditError": "an exception class: any message",
     "nnlab.exercises.CheckFailed": "an exception class: any message",
 }
 
@@ -265,6 +261,10 @@ CASES: dict[str, list[Bad]] = {
         bad(training.accuracy, "empty X", "X", NET, X[:0], Y[:0]),
         bad(training.accuracy, "X a numpy array", "X", NET, X.numpy(), Y),
     ),
+    "nnlab.training.loss_function": names(
+        bad(training.loss_function, "unknown loss", "loss", "hinge"),
+        bad(training.loss_function, "loss not a string", "loss", 1),
+    ),
     "nnlab.training.train": names(
         bad(nnlab.train, "model not a module", "model", "net", X, Y, lr=0.1, epochs=1),
         bad(nnlab.train, "zero lr", "lr", NET, X, Y, lr=0.0, epochs=1),
@@ -355,7 +355,7 @@ CASES: dict[str, list[Bad]] = {
         bad(plotting.plot_decision_boundary, "ax not axes", "ax", NET2, X2, Y2, ax="left"),
     ),
     # nnlab.generalization
-    "nnlab.generalization.noisy_labels": names(
+    "nnlab.data.noisy_labels": names(
         bad(generalization.noisy_labels, "float labels", "y", Y.float(), 0.2),
         bad(generalization.noisy_labels, "negative labels", "y", Y - 1, 0.2),
         bad(generalization.noisy_labels, "fraction above 1", "fraction", Y, 1.5),
@@ -363,27 +363,27 @@ CASES: dict[str, list[Bad]] = {
         bad(generalization.noisy_labels, "too few classes", "num_classes", Y, 0.2, num_classes=2),
         bad(generalization.noisy_labels, "generator a seed", "generator", Y, 0.2, generator=3),
     ),
-    "nnlab.generalization.balanced_order": names(
+    "nnlab.data.balanced_order": names(
         bad(generalization.balanced_order, "labels a list", "y", Y.tolist()),
         bad(generalization.balanced_order, "empty labels", "y", Y[:0]),
         bad(generalization.balanced_order, "generator a seed", "generator", Y, generator=1),
     ),
-    "nnlab.generalization.subset_masks": names(
+    "nnlab.data.subset_masks": names(
         bad(generalization.subset_masks, "float order", "order", torch.arange(5.0), [2]),
         bad(generalization.subset_masks, "one size, not a list", "sizes", torch.arange(5), 2),
         bad(generalization.subset_masks, "zero size", "sizes", torch.arange(5), [0]),
         bad(generalization.subset_masks, "size too large", "sizes", torch.arange(5), [9]),
         bad(generalization.subset_masks, "order out of range", "order", torch.arange(5), [2], n=3),
     ),
-    "nnlab.generalization.epochs_to_reach": names(
+    "nnlab.batched.history.epochs_to_reach": names(
         bad(generalization.epochs_to_reach, "1-D curves", "curves", FLOATS[0], 0.5),
         bad(generalization.epochs_to_reach, "NaN threshold", "threshold", FLOATS, NAN),
     ),
-    "nnlab.generalization.StopWhen": names(
+    "nnlab.batched.history.StopWhen": names(
         bad(generalization.StopWhen, "metric not callable", "metric", 0.5, 0.1),
         bad(generalization.StopWhen, "threshold text", "threshold", lambda s: s, "low"),
     ),
-    "nnlab.generalization.join_stacks": names(
+    "nnlab.batched.stack.join_stacks": names(
         bad(generalization.join_stacks, "nothing to join", "join_stacks"),
         bad(generalization.join_stacks, "not a stack", "stacks", STACK, NET),
         bad(
@@ -394,7 +394,7 @@ CASES: dict[str, list[Bad]] = {
             batched.init_stack([4, 5, 3], [0]),
         ),
     ),
-    "nnlab.generalization.filter_normalized_direction": names(
+    "nnlab.curvature.filter_normalized_direction": names(
         bad(generalization.filter_normalized_direction, "a module, not a stack", "stack", NET),
         bad(
             generalization.filter_normalized_direction,
@@ -404,7 +404,7 @@ CASES: dict[str, list[Bad]] = {
             generator=0,
         ),
     ),
-    "nnlab.generalization.loss_along_direction": names(
+    "nnlab.curvature.loss_along_direction": names(
         bad(
             generalization.loss_along_direction,
             "a module, not a stack",
@@ -712,6 +712,10 @@ CASES: dict[str, list[Bad]] = {
             w0=torch.ones(2, dtype=torch.float64),
         ),
     ),
+    "nnlab.hebbian.bcm_trajectory": names(
+        bad(hebbian.bcm_trajectory, "integer X", "X", FLOATS.int(), 0.1, 1),
+        bad(hebbian.bcm_trajectory, "negative theta0", "theta0", FLOATS, 0.1, 1, theta0=-1.0),
+    ),
     "nnlab.hebbian.sample_order": names(
         bad(hebbian.sample_order, "zero samples", "n", 0, 1),
         bad(hebbian.sample_order, "zero epochs", "epochs", 5, 0),
@@ -857,8 +861,13 @@ CASES: dict[str, list[Bad]] = {
             sample_weight=-torch.ones(24),
         ),
     ),
+    "nnlab.curvature.stack_sharpness_with_vectors": names(
+        bad(curvature.stack_sharpness_with_vectors, "stack not a stack", "stack", NET, X, Y),
+        bad(curvature.stack_sharpness_with_vectors, "wrong width", "X", STACK, X[:, :3], Y),
+        bad(curvature.stack_sharpness_with_vectors, "bad start", "v0", STACK, X, Y, v0=X),
+    ),
     # nnlab.batched
-    "nnlab.batched.StackedMLP": names(
+    "nnlab.batched.stack.StackedMLP": names(
         bad(
             batched.StackedMLP,
             "unknown activation",
@@ -884,7 +893,7 @@ CASES: dict[str, list[Bad]] = {
             [b[:, :1] for b in STACK.biases],
         ),
     ),
-    "nnlab.batched.BatchedHistory": names(
+    "nnlab.batched.history.BatchedHistory": names(
         bad(
             batched.BatchedHistory,
             "loss a list",
@@ -937,7 +946,7 @@ CASES: dict[str, list[Bad]] = {
             [1],
         ),
     ),
-    "nnlab.batched.init_stack": names(
+    "nnlab.batched.stack.init_stack": names(
         bad(batched.init_stack, "one seed, not a list", "seeds", [2, 3], 3),
         bad(batched.init_stack, "no seeds", "seeds", [2, 3], []),
         bad(batched.init_stack, "negative seed", "seeds", [2, 3], [-1]),
@@ -948,24 +957,24 @@ CASES: dict[str, list[Bad]] = {
         ),
         bad(batched.init_stack, "integer dtype", "dtype", [2, 3], [0], dtype=torch.int64),
     ),
-    "nnlab.batched.stack_mlps": names(
+    "nnlab.batched.stack.stack_mlps": names(
         bad(batched.stack_mlps, "empty list", "models", []),
         bad(batched.stack_mlps, "one model, not a list", "models", NET),
         bad(batched.stack_mlps, "not an MLP", "models[0]", [nn.Linear(2, 3)]),
         bad(batched.stack_mlps, "sizes differ", "models[1]", [NET, NET2]),
     ),
-    "nnlab.batched.grid": names(
+    "nnlab.batched.stack.grid": names(
         bad(batched.grid, "nothing to combine", "named list"),
         bad(batched.grid, "a number, not a list", "lr", lr=0.1),
         bad(batched.grid, "empty list", "seed", seed=[]),
     ),
-    "nnlab.batched.hidden_activations": names(
+    "nnlab.batched.evaluate.hidden_activations": names(
         bad(batched.hidden_activations, "stack not a stack", "stack", NET, X),
         bad(batched.hidden_activations, "wrong width", "X", STACK, X[:, :2]),
         bad(batched.hidden_activations, "NaN in X", "X", STACK, nan_at(X)),
         bad(batched.hidden_activations, "double X for a float stack", "X", STACK, X.double()),
     ),
-    "nnlab.batched.evaluate_stack": names(
+    "nnlab.batched.evaluate.evaluate_stack": names(
         bad(batched.evaluate_stack, "unknown loss", "loss", STACK, X, Y, "hinge"),
         bad(batched.evaluate_stack, "labels out of range", "y", STACK, X, Y - 1),
         bad(batched.evaluate_stack, "labels of the wrong length", "y", STACK, X, Y[:5]),
@@ -979,7 +988,7 @@ CASES: dict[str, list[Bad]] = {
             sample_weight=torch.zeros(24),
         ),
     ),
-    "nnlab.batched.train_batched": names(
+    "nnlab.batched.train.train_batched": names(
         bad(batched.train_batched, "stack not a stack", "stack", NET, X, Y, lr=0.1, epochs=1),
         bad(batched.train_batched, "negative lr", "lr", STACK, X, Y, lr=-0.1, epochs=1),
         bad(batched.train_batched, "NaN lr", "lr", STACK, X, Y, lr=[0.1, NAN], epochs=1),
@@ -1118,22 +1127,21 @@ CASES: dict[str, list[Bad]] = {
         bad(batched.train_batched, "negative seed", "seed", STACK, X, Y, lr=0.1, epochs=1, seed=-1),
         bad(batched.train_batched, "empty data", "X", STACK, X[:0], Y[:0], lr=0.1, epochs=1),
     ),
-    # nnlab.threads
-    "nnlab.threads.cpu_quota": names(
-        bad(threads.cpu_quota, "root not a path", "cgroup_root", 5),
-        bad(threads.cpu_quota, "root None", "cgroup_root", None),
-        bad(threads.cpu_quota, "proc file not a path", "proc_cgroup", "/sys/fs/cgroup", 3),
+    # nnlab.runtime
+    "nnlab.runtime.set_threads": names(
+        bad(runtime.set_threads, "zero threads", "n", 0),
+        bad(runtime.set_threads, "a float", "n", 1.5),
     ),
-    "nnlab.threads.fit_threads_to_cpu_quota": names(
-        bad(threads.fit_threads_to_cpu_quota, "root not a path", "cgroup_root", 1.5),
+    "nnlab.runtime.torch_threads": names(
+        bad(lambda n: runtime.torch_threads(n).__enter__(), "zero threads", "n", 0),
     ),
-    # nnlab.figure_audit
-    "nnlab.figure_audit.figure_name": names(
-        bad(figure_audit.figure_name, "not a figure", "fig", "Loss"),
-        bad(figure_audit.figure_name, "axes, not a figure", "fig", plt.figure().add_subplot()),
+    "nnlab.runtime.cpu_quota": names(
+        bad(runtime.cpu_quota, "root not a path", "cgroup_root", 5),
+        bad(runtime.cpu_quota, "root None", "cgroup_root", None),
+        bad(runtime.cpu_quota, "proc file not a path", "proc_cgroup", "/sys/fs/cgroup", 3),
     ),
-    "nnlab.figure_audit.figure_problems": names(
-        bad(figure_audit.figure_problems, "not a figure", "fig", None),
+    "nnlab.runtime.fit_threads_to_cpu_quota": names(
+        bad(runtime.fit_threads_to_cpu_quota, "root not a path", "cgroup_root", 1.5),
     ),
     # nnlab.exercises: for check authors (their own mistakes raise ValueError/TypeError) ...
     "nnlab.exercises.passed": names(bad(exercises.passed, "not a string", "message", 42)),
@@ -1163,9 +1171,14 @@ CASES: dict[str, list[Bad]] = {
             0,
         ),
     ),
-    "nnlab.exercises.check_choice": names(
+    "nnlab.exercises.learner_rate": names(
+        check(exercises.learner_rate, "rate not set", "my_lr", None),
+        check(exercises.learner_rate, "rate not a number", "my_lr", "fast"),
+        check(exercises.learner_rate, "rate negative", "my_lr", -0.1),
+    ),
+    "nnlab.exercises.check_multiple_choice": names(
         bad(
-            exercises.check_choice,
+            exercises.check_multiple_choice,
             "correct not an option",
             "correct",
             "a",
@@ -1174,7 +1187,7 @@ CASES: dict[str, list[Bad]] = {
             options=("a", "b", "c"),
         ),
         bad(
-            exercises.check_choice,
+            exercises.check_multiple_choice,
             "a hint missing",
             "hints",
             "a",
@@ -1305,7 +1318,7 @@ def test_every_public_callable_has_a_bad_input_case():
 
 def test_the_audit_finds_the_public_callables_it_should():
     public = public_callables()
-    assert {"nnlab.training.train", "nnlab.models.MLP", "nnlab.batched.train_batched"} <= set(
+    assert {"nnlab.training.train", "nnlab.models.MLP", "nnlab.batched.train.train_batched"} <= set(
         public
     )
     assert "nnlab._validate.check_int" not in public  # private module

@@ -7,7 +7,13 @@ from torch.func import functional_call
 
 import nnlab
 from nnlab.batched import init_stack
-from nnlab.curvature import power_iteration, sharpness, stack_sharpness, top_hessian_eigenvalue
+from nnlab.curvature import (
+    power_iteration,
+    sharpness,
+    stack_sharpness,
+    stack_sharpness_with_vectors,
+    top_hessian_eigenvalue,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -147,7 +153,7 @@ def test_stack_sharpness_returns_eigenvectors_and_accepts_a_warm_start():
         exact_hessian_eigenvalues(stack.to_mlp(k), X, y, torch.nn.functional.cross_entropy).max()
         for k in range(2)
     ]
-    values, vectors = stack_sharpness(stack, X, y, iters=1000, tol=1e-6, return_vector=True)
+    values, vectors = stack_sharpness_with_vectors(stack, X, y, iters=1000, tol=1e-6)
     assert values.tolist() == pytest.approx(exact, rel=1e-6)
     p = sum(t[0].numel() for t in stack.parameters())
     assert vectors.shape == (2, p)

@@ -5,7 +5,7 @@ import torch
 from nnlab.exercises import (
     CheckFailed,
     call_learner,
-    check_choice,
+    check_multiple_choice,
     compare_arrays,
     compare_reduction,
     compare_scalar,
@@ -128,7 +128,7 @@ def test_compare_reduction_rejects_bad_arguments():
         compare_reduction("x", SOURCE.mean(1), SOURCE, "mean", axis=2)
 
 
-# --- check_choice: a hint per wrong option ------------------------------------------------
+# --- check_multiple_choice: a hint per wrong option -----------------------------------------
 
 CHOICE = dict(
     correct="b",
@@ -149,22 +149,22 @@ CHOICE = dict(
 )
 def test_check_choice_gives_the_hint_of_the_option_chosen(answer, match):
     with pytest.raises(CheckFailed, match=match):
-        check_choice(answer, **CHOICE)
+        check_multiple_choice(answer, **CHOICE)
 
 
 def test_check_choice_passes_the_right_option_whatever_its_spelling(capsys):
     for answer in ("b", "B", "(b)", "'b'", "b."):
-        check_choice(answer, **CHOICE)
+        check_multiple_choice(answer, **CHOICE)
     assert capsys.readouterr().out.count("\u2705 Passed: b: nothing revives it.") == 5
-    check_choice(2, correct="2", hints={"1": "no", "3": "no"})
+    check_multiple_choice(2, correct="2", hints={"1": "no", "3": "no"})
     assert "'2' is right." in capsys.readouterr().out
 
 
 def test_check_choice_rejects_a_badly_written_question():
     with pytest.raises(ValueError, match="correct must be one of"):
-        check_choice("a", correct="z", hints={"a": "no"}, options=("a", "b"))
+        check_multiple_choice("a", correct="z", hints={"a": "no"}, options=("a", "b"))
     with pytest.raises(ValueError, match="one hint for each wrong option"):
-        check_choice("a", correct="b", hints={"a": "no"}, options=("a", "b", "c"))
+        check_multiple_choice("a", correct="b", hints={"a": "no"}, options=("a", "b", "c"))
 
 
 def test_the_hint_ladder_gives_a_stronger_hint_the_second_time():

@@ -1,5 +1,7 @@
 """The figure audit: titles, axis labels with units, colorbars, and the in-kernel guard."""
 
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import nbformat
 import numpy as np
@@ -8,14 +10,14 @@ import torch
 from nbformat.v4 import new_code_cell, new_notebook
 
 import nnlab
-from nnlab import figure_audit
-from nnlab.figure_audit import (
+from tools import figure_audit
+from tools.figure_audit import (
     FigureAuditError,
+    figure_problems,
     has_unit,
     is_dimensionless,
     label_states_its_unit,
 )
-from nnlab.plotting import figure_problems
 from tools.nbtools import run
 
 
@@ -233,6 +235,7 @@ def _cell_errors(nb):
 def test_the_audit_fails_the_cell_that_shows_a_faulty_figure(tmp_path, monkeypatch):
     """In a real kernel with NNLAB_FIGURE_AUDIT=1: faulty figures fail their own cell only."""
     monkeypatch.setenv("NNLAB_FIGURE_AUDIT", "1")
+    monkeypatch.delenv("IPYTHONDIR", raising=False)  # restored after the test: no audit leaks
     cells = [
         "import ipywidgets as widgets\nimport matplotlib.pyplot as plt\nimport nnlab\n"
         "from nnlab.widgets import live_control\nnnlab.use_style()",
@@ -278,15 +281,44 @@ def test_the_audit_fails_the_cell_that_shows_a_faulty_figure(tmp_path, monkeypat
 
 
 @pytest.mark.parametrize("value, on", [(None, False), ("0", False), ("1", True), ("yes", True)])
-def test_use_style_turns_the_audit_on_only_when_the_environment_asks(monkeypatch, value, on):
-    calls = []
-    monkeypatch.setattr(figure_audit, "enable", lambda: calls.append(1))
+def test_kernels_get_the_audit_only_when_the_environment_asks(monkeypatch, value, on):
     if value is None:
         monkeypatch.delenv("NNLAB_FIGURE_AUDIT", raising=False)
     else:
         monkeypatch.setenv("NNLAB_FIGURE_AUDIT", value)
+    env = figure_audit.kernel_environment()
+    assert bool(env) == on
+    if on:
+        startup = Path(env["IPYTHONDIR"]) / "profile_default" / "startup"
+        (script,) = startup.glob("*.py")
+        assert str(Path(figure_audit.__file__).resolve()) in script.read_text()
+        assert "enable()" in script.read_text()
+
+
+def test_use_style_leaves_the_audit_alone(monkeypatch):
+    """The learners' package knows nothing of the audit: use_style() never turns it on."""
+    calls = []
+    monkeypatch.setattr(figure_audit, "enable", lambda: calls.append(1))
+    monkeypatch.setenv("NNLAB_FIGURE_AUDIT", "1")
     nnlab.use_style()
-    assert calls == ([1] if on else [])
+    assert calls == []
+
+
+@pytest.mark.parametrize(
+    "fn, arg, value",
+    [
+        (figure_audit.has_unit, "label", None),
+        (figure_audit.has_unit, "label", 3.0),
+        (figure_audit.is_dimensionless, "label", ["accuracy"]),
+        (figure_audit.label_states_its_unit, "label", b"loss (nats)"),
+        (figure_audit.figure_name, "fig", "Loss"),
+        (figure_audit.figure_name, "fig", plt.figure().add_subplot()),
+        (figure_audit.figure_problems, "fig", None),
+    ],
+)
+def test_bad_input_raises_a_clear_error_naming_the_argument(fn, arg, value):
+    with pytest.raises((TypeError, ValueError), match=rf"\b{arg}\b"):
+        fn(value)
 
 
 def test_figure_audit_error_renders_as_its_message():

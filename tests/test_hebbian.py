@@ -8,7 +8,16 @@ import numpy as np
 import pytest
 import torch
 
-from nnlab.hebbian import bcm, competitive, hebb, oja, sample_order, sanger, win_counts
+from nnlab.hebbian import (
+    bcm,
+    bcm_trajectory,
+    competitive,
+    hebb,
+    oja,
+    sample_order,
+    sanger,
+    win_counts,
+)
 
 
 @pytest.fixture(scope="module")
@@ -169,9 +178,8 @@ def test_bcm_threshold_tracks_mean_squared_output_and_unit_becomes_selective():
     gen = torch.Generator().manual_seed(21)
     X = patterns[torch.randint(0, 2, (100,), generator=gen)]
     p_first = float((X[:, 0] == 1.0).float().mean())
-    w, theta, w_traj, theta_traj = bcm(
-        X, 0.02, 40, seed=0, w0=torch.tensor([0.5, 0.55]), return_trajectory=True
-    )
+    w, theta = bcm(X, 0.02, 40, seed=0, w0=torch.tensor([0.5, 0.55]))
+    w_traj, theta_traj = bcm_trajectory(X, 0.02, 40, seed=0, w0=torch.tensor([0.5, 0.55]))
     assert w_traj.shape == (4001, 2) and theta_traj.shape == (4001,)
     assert torch.equal(w_traj[-1], w) and torch.equal(theta_traj[-1], theta)
     # theta is a running average of y^2: over the last 10 epochs they agree on average

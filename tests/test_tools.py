@@ -181,7 +181,11 @@ def test_runaway_guard_fails_the_nbval_session(pytester, monkeypatch):
 
 TINY_CELLS = [
     ("md", "# 98 · Tiny\n\nA test notebook."),
-    ("code", "from nnlab.exercises import call_learner, check_choice, compare_arrays, passed", ()),
+    (
+        "code",
+        "from nnlab.exercises import call_learner, check_multiple_choice, compare_arrays, passed",
+        (),
+    ),
     ("code", "def double(v):\n    raise NotImplementedError('multiply by two')", ["exercise"]),
     ("code", "def double(v):\n    return [2 * x for x in v]", ["solution"]),
     (
@@ -194,7 +198,7 @@ TINY_CELLS = [
     ("code", "answer = 'b'", ["solution"]),
     (
         "code",
-        "check_choice(answer, correct='b', hints={'a': 'a is too small.'}, "
+        "check_multiple_choice(answer, correct='b', hints={'a': 'a is too small.'}, "
         "options=('a', 'b'), success='b it is.')",
         ["check"],
     ),
@@ -242,7 +246,7 @@ def test_grade_runs_the_courses_checks_on_a_learners_work(tmp_path, capsys):
 def test_grade_refuses_notebooks_it_cannot_match(tmp_path, capsys):
     reference = _write(tmp_path / "course" / "98_tiny.ipynb", _course_notebook())
     learner = student.to_student(nbformat.read(reference, as_version=4))
-    learner.cells = [c for c in learner.cells if not c.source.startswith("check_choice")]
+    learner.cells = [c for c in learner.cells if not c.source.startswith("check_multiple_choice")]
     short = _write(tmp_path / "bob" / "98_tiny.ipynb", learner)
     other = _write(tmp_path / "bob" / "97_other.ipynb", learner)
     assert student.grade([short, other], reference.parent) == 2

@@ -22,6 +22,7 @@ next to ``tools.nbtiming``. For every notebook nbval runs:
   start-up file runs ``tools/safety.py``'s ``block_network()``: a cell that opens a
   connection to another machine fails with ``NetworkAccessError``. (The kernel's history
   database and connection file go to the same temporary folder, not to the home folder.)
+  With ``NNLAB_FIGURE_AUDIT=1`` a second start-up file turns on ``tools/figure_audit.py``.
 - **No stray files.** The files under pytest's root folder, the repository (outside
   build/, .git, .venv and caches), must be the same after the session as before; anything
   created, changed or deleted fails the session.
@@ -39,7 +40,7 @@ from pathlib import Path
 import pytest
 from IPython.core.displayhook import DisplayHook
 
-from tools import nbtiming, nbtools, safety
+from tools import figure_audit, nbtiming, nbtools, safety
 from tools.nbtools import WIDGET_PLACEHOLDER, WIDGET_VIEW
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -183,6 +184,7 @@ class NotebookGuard:
         startup.mkdir(parents=True)
         path = str(Path(safety.__file__).resolve())
         (startup / "00-nnlab-offline.py").write_text(STARTUP.format(path=path))
+        figure_audit.write_startup(startup)  # NNLAB_FIGURE_AUDIT=1: kernels audit figures
         env = {"IPYTHONDIR": self.ipython_dir, "JUPYTER_RUNTIME_DIR": self.ipython_dir / "runtime"}
         self.saved_env = {name: os.environ.get(name) for name in env}
         os.environ.update({name: str(value) for name, value in env.items()})

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -26,6 +27,10 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+if not __package__:  # run as a script (python tools/nbtools.py): find the tools package
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tools import figure_audit  # noqa: E402
 
 KEEP_NOTEBOOK_METADATA = ("kernelspec", "language_info", "nnlab")
 # What a notebook's stored outputs depend on besides its code and seed: float results differ
@@ -82,8 +87,9 @@ def run(
         store_widget_state=True,
         allow_errors=allow_errors,
     )
+    audit = figure_audit.kernel_environment()  # NNLAB_FIGURE_AUDIT=1: audit the figures
     start = time.perf_counter()
-    client.execute()
+    client.execute(**({"env": {**os.environ, **audit}} if audit else {}))
     return time.perf_counter() - start
 
 

@@ -4,7 +4,7 @@ A check either prints a short "passed" line or raises ``CheckFailed``, whose mes
 what was wrong (shape, sign, a factor off, a transposed result, a wrong axis, an unfinished
 stub). ``fail(hint, stronger=...)`` is a hint ladder: a first hint after a wrong answer, a
 second, stronger one when the same mistake comes back. ``compare_reduction`` diagnoses
-reductions (wrong axis, keepdims, sum for mean); ``check_choice`` checks a multiple-choice
+reductions (wrong axis, keepdims, sum for mean); ``check_multiple_choice`` checks a multiple-choice
 "predict" answer and gives the hint of the option chosen.
 Jupyter shows a ``CheckFailed`` as that message alone, without a wall of traceback.
 
@@ -14,12 +14,14 @@ Conventions for exercise cells are in CONTRIBUTING.md ("Exercises").
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import torch
+
+from .._validate import to_numpy
 
 
 class CheckFailed(AssertionError):
@@ -75,10 +77,8 @@ def call_learner(func: Callable[..., Any], *args: Any, name: str | None = None) 
 
 
 def _as_array(value: Any, name: str) -> np.ndarray:
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu().double().numpy()
     try:
-        return np.asarray(value, dtype=float)
+        return to_numpy(value)
     except (TypeError, ValueError):
         fail(f"{name} should be an array of numbers, got {type(value).__name__}")
 
@@ -196,11 +196,27 @@ def compare_reduction(
     compare_arrays(name, g, expected, rtol=rtol, atol=atol)
 
 
+def learner_rate(my_lr: Any, ask: str = "the learning rate you choose") -> float:
+    """Return the learner's ``my_lr`` as a positive, finite float, or fail with a hint.
+
+    ``ask`` completes the hint shown while ``my_lr`` is unset: "set `my_lr` to {ask}".
+    """
+    if my_lr is None or my_lr is Ellipsis:
+        fail(f"set `my_lr` to {ask} (one number), then run this cell again.")
+    try:
+        lr = float(my_lr)
+    except (TypeError, ValueError):
+        fail(f"`my_lr` should be one number, a learning rate; got {type(my_lr).__name__}.")
+    if not math.isfinite(lr) or lr <= 0:
+        fail(f"`my_lr` = {lr:g}: a learning rate is a positive, finite number.")
+    return lr
+
+
 def _option(value: Any) -> str:
     return str(value).strip().strip("\"'()[]. ").lower()
 
 
-def check_choice(
+def check_multiple_choice(
     answer: Any,
     correct: str,
     hints: Mapping[str, str],
@@ -242,10 +258,11 @@ __all__ = [
     "REDUCTIONS",
     "CheckFailed",
     "call_learner",
-    "check_choice",
+    "check_multiple_choice",
     "compare_arrays",
     "compare_reduction",
     "compare_scalar",
     "fail",
+    "learner_rate",
     "passed",
 ]

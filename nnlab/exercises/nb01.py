@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _as_array, call_learner, check_choice, compare_arrays, fail, passed
+from . import _as_array, call_learner, check_multiple_choice, compare_arrays, fail, passed
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
@@ -213,7 +213,7 @@ LISTENING_HINTS = {
 def check_listening_flip(answer: object) -> None:
     """Check the prediction: flipping a tanh unit's incoming weights and bias instead of its
     vote leaves the network's loss (a) lower, (b) the same, or (c) higher? (b)."""
-    check_choice(
+    check_multiple_choice(
         answer,
         correct="b",
         hints=LISTENING_HINTS,

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from . import call_learner, compare_scalar, fail, passed
+from . import call_learner, compare_scalar, fail, learner_rate, passed
 
 LAYERS = ("act1", "act2")
 REASONS = {
@@ -163,14 +163,7 @@ def check_plain_rate(my_lr: object, measure: Callable[[float], float]) -> None:
     """
     if not callable(measure):
         raise TypeError(f"measure must be a function lr -> dead fraction; got {measure!r}")
-    if my_lr is None or my_lr is Ellipsis:
-        fail("set `my_lr` to the rate you found (one number), then run this cell again.")
-    try:
-        lr = float(my_lr)
-    except (TypeError, ValueError):
-        fail(f"`my_lr` should be one number, a learning rate; got {type(my_lr).__name__}.")
-    if not math.isfinite(lr) or lr <= 0:
-        fail(f"`my_lr` = {lr:g}: a learning rate is a positive, finite number.")
+    lr = learner_rate(my_lr, "the rate you found")
     dead = float(measure(lr))
     print(f"lr = {lr:.3g} without momentum: {dead:.2f} of layer 1 dead")
     if dead < 0.3:

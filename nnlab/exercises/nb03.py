@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 
 import torch
 
-from . import call_learner, check_choice, fail, passed
+from . import call_learner, check_multiple_choice, fail, passed
 
 
 def _early_stopping(val_loss: Sequence[float], patience: int) -> tuple[int, int]:
@@ -176,7 +176,7 @@ SLOWEST_HINTS = {
 
 def check_slowest(answer: object) -> None:
     """Check the prediction: which training set takes longest to fit to 100 %?"""
-    check_choice(
+    check_multiple_choice(
         answer,
         correct="c",
         hints=SLOWEST_HINTS,
@@ -200,7 +200,7 @@ WIDTH_HINTS = {
 
 def check_width_prediction(answer: object) -> None:
     """Check the prediction: how does width change the epochs random labels need?"""
-    check_choice(
+    check_multiple_choice(
         answer,
         correct="b",
         hints=WIDTH_HINTS,

@@ -11,7 +11,15 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from . import _as_array, call_learner, check_choice, compare_arrays, fail, passed
+from . import (
+    _as_array,
+    call_learner,
+    check_multiple_choice,
+    compare_arrays,
+    fail,
+    learner_rate,
+    passed,
+)
 
 # Symmetric test matrices whose eigenvalues, diagonal, trace and mean all give different
 # "critical rates", so each typical mistake is recognisable.
@@ -124,7 +132,7 @@ CORRECTION_HINTS = {
 def check_correction_steps(answer: object) -> None:
     """Check the multiple-choice prediction: with curvature h = 1 along the correction and
     lr = 0.1, about how many steps does a gap take to shrink by a factor e?"""
-    check_choice(
+    check_multiple_choice(
         answer,
         correct="b",
         hints=CORRECTION_HINTS,
@@ -149,14 +157,7 @@ def check_correction_design(
         raise ValueError(f"steps must be an integer >= 2 (the target time); got {steps!r}")
     if not callable(measure):
         raise TypeError(f"measure must be a function lr -> steps; got {type(measure).__name__}")
-    if my_lr is None or my_lr is Ellipsis:
-        fail("set `my_lr` to the learning rate you choose (one number), then run this cell again.")
-    try:
-        lr = float(my_lr)
-    except (TypeError, ValueError):
-        fail(f"`my_lr` should be one number, a learning rate; got {type(my_lr).__name__}.")
-    if not math.isfinite(lr) or lr <= 0:
-        fail(f"`my_lr` = {lr:g}: a learning rate is a positive, finite number.")
+    lr = learner_rate(my_lr, "the learning rate you choose")
     right = 1.0 / (steps * h)
 
     def near(x: float) -> bool:

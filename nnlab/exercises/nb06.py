@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from . import call_learner, check_choice, fail, passed
+from . import call_learner, check_multiple_choice, fail, passed
 
 
 # ----------------------------------------------------------------------------- the angle
@@ -77,7 +77,7 @@ def check_lillicrap_angle(func: Callable[[np.ndarray, np.ndarray], float]) -> No
 # ----------------------------------------------------------------------------- Werfel, inputs
 def check_inputs_choice(answer: object) -> None:
     """The predict exercise: node perturbation's steps, relative to backprop's, for 2x inputs."""
-    check_choice(
+    check_multiple_choice(
         answer,
         correct="a",
         hints={

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from . import _as_array, call_learner, check_choice, compare_arrays, fail, passed
+from . import _as_array, call_learner, check_multiple_choice, compare_arrays, fail, passed
 
 _GEN = torch.Generator().manual_seed(7)
 # A test case: 6 true directions in 4 dimensions and 9 decoder columns of unequal norms.
@@ -95,7 +95,7 @@ REVIVE_HINTS = {
 def check_revive(answer: object) -> None:
     """Check the core exercise: at the largest l1 almost every latent is dead at convergence;
     the change that keeps them alive is a smaller l1 (the objective must give them a job)."""
-    check_choice(
+    check_multiple_choice(
         answer,
         correct="b",
         hints=REVIVE_HINTS,

@@ -1,4 +1,5 @@
-"""nnlab.threads: the CPU limit read from cgroup files, and the thread count fitted to it."""
+"""nnlab.runtime: the CPU limit read from cgroup files, the thread count fitted to it, and the
+thread-count helpers."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from nnlab import threads
+from nnlab import runtime as threads
 
 
 def proc_file(tmp_path: Path, text: str = "0::/\n") -> Path:
@@ -106,3 +107,19 @@ def test_omp_num_threads_wins_over_the_limit(tmp_path, monkeypatch, restore_thre
     root = cgroup_v2(tmp_path, "100000 100000")
     assert threads.fit_threads_to_cpu_quota(root, proc_file(tmp_path)) == 2
     assert torch.get_num_threads() == 2
+
+
+def test_torch_threads_sets_the_count_for_the_block_and_restores_it(restore_threads):
+    with threads.torch_threads(1) as n:
+        assert n == 1 and torch.get_num_threads() == 1
+    assert torch.get_num_threads() == 2
+    with pytest.raises(RuntimeError), threads.torch_threads(1):
+        raise RuntimeError("the block fails")
+    assert torch.get_num_threads() == 2  # restored after an error too
+    with threads.torch_threads(None) as n:  # None: keep the current count
+        assert n == 2 and torch.get_num_threads() == 2
+
+
+def test_set_threads_sets_the_count(restore_threads):
+    threads.set_threads(1)
+    assert torch.get_num_threads() == 1

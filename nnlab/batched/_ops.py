@@ -1,5 +1,5 @@
 """The arithmetic of ``nnlab.batched``: K MLPs' forward and backward passes as batched
-matrix products, the loss heads, and a memory setting. Introduced in notebook 04
+matrix products, and the loss heads. Introduced in notebook 04
 (learning-rate effects); notebooks use ``nnlab.batched``, not this module.
 
 Tensors carry the models along their first axis: activations ``(K, m, width)``, weights
@@ -8,8 +8,6 @@ Tensors carry the models along their first axis: activations ``(K, m, width)``, 
 
 from __future__ import annotations
 
-import ctypes
-import sys
 from dataclasses import dataclass
 
 import torch
@@ -204,27 +202,3 @@ def normalise(weight: torch.Tensor | None) -> torch.Tensor | None:
         return None
     total = weight.sum(1, keepdim=True)
     return weight / torch.where(total > 0, total, torch.ones_like(total))
-
-
-MALLOC_TUNED = False
-
-
-def reuse_freed_memory() -> None:
-    """Ask glibc's malloc to keep freed memory for reuse (Linux only; once per process).
-
-    By default glibc hands large freed blocks back to the operating system, and the next
-    step's tensors then page-fault on fresh memory; on this course's virtual machine that
-    was up to half the step time. Blocks up to 32 MB now come from a heap that keeps up to
-    256 MB of freed memory. The peak memory of a run does not change.
-    """
-    global MALLOC_TUNED
-    if MALLOC_TUNED or not sys.platform.startswith("linux"):
-        return
-    MALLOC_TUNED = True
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc (e.g. musl): nothing to tune
-        return
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    libc.mallopt(m_mmap_threshold, 32 * 2**20)
-    libc.mallopt(m_trim_threshold, 256 * 2**20)

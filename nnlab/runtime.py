@@ -1,6 +1,14 @@
-"""Fit PyTorch's thread count to the CPU time a container may use (Binder, JupyterHub).
+"""nnlab's runtime policy, in one place: PyTorch's thread count and glibc's malloc.
 
-PyTorch starts one thread per CPU core it can see. In a container with a CPU limit it sees
+- ``set_threads(n)``: the thread count for the rest of the session (a notebook's first cell
+  calls ``nnlab.set_threads(1)`` when its tensors are small). ``torch_threads(n)``: the same
+  for one block only, then the previous count again (the batched engine, the Hebbian rules).
+- ``fit_threads_to_cpu_quota()``: run by ``import nnlab``, see below.
+- ``reuse_freed_memory()``: ask glibc's malloc to keep freed memory for reuse (the batched
+  engine calls it).
+
+Fitting the thread count to the CPU time a container may use (Binder, JupyterHub). PyTorch
+starts one thread per CPU core it can see. In a container with a CPU limit it sees
 the host's cores (often 8 to 64) but may use only the time of one or two: many threads then
 queue for that time and a notebook can run several times slower than on one thread. The
 limit lives in cgroup files; ``import nnlab`` reads it and lowers the thread count to match,
@@ -11,11 +19,17 @@ README.md, "Settings", says how to choose the count by hand.
 
 from __future__ import annotations
 
+import ctypes
 import math
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 import torch
+
+from ._validate import check_int
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 PROC_CGROUP = Path("/proc/self/cgroup")
@@ -111,3 +125,50 @@ def fit_threads_to_cpu_quota(
     if wanted < torch.get_num_threads():
         torch.set_num_threads(wanted)
     return torch.get_num_threads()
+
+
+def set_threads(n: int) -> None:
+    """Use ``n`` PyTorch threads from now on (``torch.set_num_threads``); ``n >= 1``.
+
+    Small tensors gain nothing from more threads and, on a busy machine, lose time waiting
+    for them: a notebook of small networks calls ``nnlab.set_threads(1)`` once, after
+    ``import nnlab`` has fitted the count to the machine.
+    """
+    torch.set_num_threads(check_int("n", n, minimum=1))
+
+
+@contextmanager
+def torch_threads(n: int | None) -> Iterator[int]:
+    """Run the enclosed block with ``n`` PyTorch threads (None: the current count), then
+    restore the count from before; yields the count in use."""
+    before = torch.get_num_threads()
+    n = before if n is None else check_int("n", n, minimum=1)
+    torch.set_num_threads(n)
+    try:
+        yield n
+    finally:
+        torch.set_num_threads(before)
+
+
+MALLOC_TUNED = False
+
+
+def reuse_freed_memory() -> None:
+    """Ask glibc's malloc to keep freed memory for reuse (Linux only; once per process).
+
+    By default glibc hands large freed blocks back to the operating system, and the next
+    step's tensors then page-fault on fresh memory; on this course's virtual machine that
+    was up to half the step time. Blocks up to 32 MB now come from a heap that keeps up to
+    256 MB of freed memory. The peak memory of a run does not change.
+    """
+    global MALLOC_TUNED
+    if MALLOC_TUNED or not sys.platform.startswith("linux"):
+        return
+    MALLOC_TUNED = True
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (e.g. musl): nothing to tune
+        return
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    libc.mallopt(m_mmap_threshold, 32 * 2**20)
+    libc.mallopt(m_trim_threshold, 256 * 2**20)

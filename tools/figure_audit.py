@@ -16,19 +16,27 @@ The rules (CONTRIBUTING.md, "Figures"):
 - a colorbar's label follows the same rule as an axis label;
 - no rainbow colormaps (``jet``, ``hsv``, ...): they mislead colour-blind readers.
 
-The automatic audit runs inside a notebook's kernel when the environment variable
-``NNLAB_FIGURE_AUDIT=1`` is set (the Makefile sets it for ``make notebooks``,
-``make notebooks-test`` and the student checks): ``nnlab.use_style()`` then calls
-``enable()``, which records every figure as it is drawn and makes the cell that showed a
-faulty figure fail with ``FigureAuditError`` naming what is missing. A learner's JupyterLab
-never sets the variable, so learners never see the audit. Introduced in notebook 00.
+The audit is test machinery, not part of the learners' package. It runs inside a notebook's
+kernel when the environment variable ``NNLAB_FIGURE_AUDIT=1`` is set (the Makefile and
+course.py set it for ``make notebooks``, ``make notebooks-test`` and the student checks):
+the runs that start kernels give them an IPython start-up file that loads this module and
+calls ``enable()`` (``tools/nbtools.py`` through ``kernel_environment()``, nbval through the
+``tools.nbguard`` plugin's start-up folder, ``write_startup``). Every figure is then
+recorded as it is drawn, and the cell that showed a faulty figure fails with
+``FigureAuditError`` naming what is missing. A learner's JupyterLab never sets the
+variable, so learners never see the audit.
 """
 
 from __future__ import annotations
 
 import ast
+import atexit
 import os
 import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import matplotlib as mpl
@@ -39,7 +47,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedFormatter, NullFormatter
 
 ENV_VAR = "NNLAB_FIGURE_AUDIT"
-HOOK = "nnlab.figure_audit:_watch"
+MODULE = "nnlab_figure_audit"  # the name a kernel imports this file by (see STARTUP)
+HOOK = f"{MODULE}:_watch"
 # Colormaps whose lightness is not monotonic: they invent edges and mislead colour-blind readers.
 RAINBOW_CMAPS = {"jet", "rainbow", "gist_rainbow", "hsv", "nipy_spectral", "gist_ncar", "prism"}
 _MATH = re.compile(r"\$[^$]*\$")
@@ -306,7 +315,7 @@ class _CellTransformer(ast.NodeTransformer):
         def call(name: str, args: list[ast.expr]) -> ast.Call:
             module = ast.Call(
                 func=ast.Name(id="__import__", ctx=ast.Load()),
-                args=[ast.Constant("nnlab.figure_audit")],
+                args=[ast.Constant(MODULE)],
                 keywords=[ast.keyword(arg="fromlist", value=ast.Constant(("end_cell",)))],
             )
             return ast.Call(
@@ -337,6 +346,7 @@ def enable() -> bool:
     IPython kernel, a cell transformer that raises ``FigureAuditError`` in the cell that
     showed a faulty figure. Calling it again does nothing more.
     """
+    sys.modules.setdefault(MODULE, sys.modules[__name__])  # for HOOK and the transformer
     hooks = list(mpl.rcParams["figure.hooks"])
     if HOOK not in hooks:
         mpl.rcParams["figure.hooks"] = [*hooks, HOOK]
@@ -353,6 +363,53 @@ def enable() -> bool:
     return True
 
 
+STARTUP = """\
+# Written by tools/figure_audit.py (write_startup): turn the figure audit on in this kernel.
+import importlib.util
+import sys
+
+_spec = importlib.util.spec_from_file_location({module!r}, {path!r})
+_audit = importlib.util.module_from_spec(_spec)
+sys.modules[{module!r}] = _audit
+_spec.loader.exec_module(_audit)
+_audit.enable()
+del _spec, _audit
+"""
+
+
+STARTUP_FILE = "01-nnlab-figure-audit.py"
+
+
+def write_startup(folder: str | os.PathLike) -> bool:
+    """With ``NNLAB_FIGURE_AUDIT=1``, write into the IPython start-up ``folder`` (a profile's
+    ``startup``) the file that loads this module and calls ``enable()``; return True when
+    written. ``tools.nbguard`` adds it to its kernels' start-up folder."""
+    if not enabled_by_env():
+        return False
+    text = STARTUP.format(module=MODULE, path=str(Path(__file__).resolve()))
+    (Path(folder) / STARTUP_FILE).write_text(text)
+    return True
+
+
+def kernel_environment() -> dict[str, str]:
+    """The environment variables a kernel needs for the audit, to pass when starting it
+    (``tools/nbtools.py`` does): ``{"IPYTHONDIR": folder}``, a fresh temporary folder
+    (removed at exit) whose profile's start-up file turns the audit on. ``{}`` unless
+    ``NNLAB_FIGURE_AUDIT=1``, or when ``IPYTHONDIR`` already runs the audit. This process's
+    own environment is left as it was, so kernels started by others never get the audit."""
+    if not enabled_by_env():
+        return {}
+    current = os.environ.get("IPYTHONDIR")
+    if current and (Path(current) / "profile_default" / "startup" / STARTUP_FILE).is_file():
+        return {}
+    folder = Path(tempfile.mkdtemp(prefix="nnlab-figure-audit-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    startup = folder / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    write_startup(startup)
+    return {"IPYTHONDIR": str(folder)}
+
+
 __all__ = [
     "DIMENSIONLESS_WORDS",
     "FigureAuditError",
@@ -362,5 +419,7 @@ __all__ = [
     "figure_problems",
     "has_unit",
     "is_dimensionless",
+    "kernel_environment",
     "label_states_its_unit",
+    "write_startup",
 ]
