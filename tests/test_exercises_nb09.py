@@ -54,6 +54,15 @@ def test_revive_right_and_wrong(capsys):
     check_revive(_revive_right)
     assert "Passed" in capsys.readouterr().out
 
+    def fires_everywhere(stack, unit, X):
+        fresh = _revive_right(stack, unit, X)
+        with torch.no_grad():
+            fresh.biases[0][torch.arange(fresh.K), unit] = 100.0
+        return fresh
+
+    with pytest.raises(CheckFailed, match="30 % and 70 %"):
+        check_revive(fires_everywhere)
+
     def keeps_vote(stack, unit, X):
         fresh = _revive_right(stack, unit, X)
         k = torch.arange(fresh.K)

@@ -138,7 +138,7 @@ def _small_stack() -> tuple[StackedMLP, torch.Tensor, torch.Tensor]:
 
 def check_revive(func: Callable[[StackedMLP, torch.Tensor, torch.Tensor], Any]) -> None:
     """Check ``func(stack, unit, X) -> StackedMLP``: a copy of stack in which each dead unit
-    ``unit[k]`` fires on some rows of X again, while every network's output on X is unchanged
+    ``unit[k]`` fires on 30 % to 70 % of the rows of X again, while every network's output on X is unchanged
     and every other weight is untouched."""
     stack, unit, X = _small_stack()
     before = stack.clone()
@@ -155,6 +155,14 @@ def check_revive(func: Callable[[StackedMLP, torch.Tensor, torch.Tensor], Any]) 
             "put some rows above zero.",
             stronger="after drawing new incoming weights, choose the bias from the unit's new "
             "pre-activations on X (for example minus their median).",
+        )
+    share = (pre > 0).float().mean(1)
+    if not ((share >= 0.3) & (share <= 0.7)).all():
+        fail(
+            f"a revived unit fires on {share.min():.0%} to {share.max():.0%} of the rows of X; "
+            "it should fire on between 30 % and 70 % of them in every network.",
+            stronger="the bias sets where the unit's threshold falls among its new "
+            "pre-activations on X; which value of them splits X in half?",
         )
     if not torch.allclose(got(X), stack(X), atol=1e-5):
         fail(
