@@ -138,8 +138,8 @@ def _small_stack() -> tuple[StackedMLP, torch.Tensor, torch.Tensor]:
 
 def check_revive(func: Callable[[StackedMLP, torch.Tensor, torch.Tensor], Any]) -> None:
     """Check ``func(stack, unit, X) -> StackedMLP``: a copy of stack in which each dead unit
-    ``unit[k]`` fires on 30 % to 70 % of the rows of X again, while every network's output on X is unchanged
-    and every other weight is untouched."""
+    ``unit[k]`` fires on 30 % to 70 % of the rows of X again, while every network's output on X
+    is unchanged and every other weight is untouched."""
     stack, unit, X = _small_stack()
     before = stack.clone()
     got = call_learner(func, stack, unit, X, name="revive")
