@@ -74,6 +74,21 @@ def _check_unit(stack: StackedMLP, unit: object) -> torch.Tensor:
     return unit
 
 
+def _check_data(stack: StackedMLP, X: object, T: object) -> tuple[torch.Tensor, torch.Tensor]:
+    """Check inputs ``X`` float ``(n, d)`` and targets ``T`` float ``(n, C)`` against ``stack``."""
+    X = check_tensor("X", X, ndim=2, floating=True)
+    T = check_tensor("T", T, ndim=2, floating=True)
+    if X.shape[1] != stack.sizes[0]:
+        raise ValueError(
+            f"X must have {stack.sizes[0]} columns (the input width); got {X.shape[1]}"
+        )
+    if T.shape != (X.shape[0], stack.sizes[-1]):
+        raise ValueError(
+            f"T must have shape ({X.shape[0]}, {stack.sizes[-1]}); got {tuple(T.shape)}"
+        )
+    return X, T
+
+
 def unit_masks(stack: StackedMLP, unit: torch.Tensor) -> list[torch.Tensor]:
     """Return 0/1 masks shaped like ``stack.parameters()`` that select one hidden unit per model.
 
@@ -120,16 +135,7 @@ def retrain(
     ``watch``, the pair ``(loss, watched)``, watched ``(K, steps + 1, ...)``.
     """
     stack = _check_stack(stack)
-    X = check_tensor("X", X, ndim=2, floating=True)
-    T = check_tensor("T", T, ndim=2, floating=True)
-    if X.shape[1] != stack.sizes[0]:
-        raise ValueError(
-            f"X must have {stack.sizes[0]} columns (the input width); got {X.shape[1]}"
-        )
-    if T.shape != (X.shape[0], stack.sizes[-1]):
-        raise ValueError(
-            f"T must have shape ({X.shape[0]}, {stack.sizes[-1]}); got {tuple(T.shape)}"
-        )
+    X, T = _check_data(stack, X, T)
     steps = check_int("steps", steps, minimum=1)
     optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
     if torch.is_tensor(lr) or isinstance(lr, Sequence):
@@ -253,13 +259,7 @@ def curvature_along(
             f"undamaged must match damaged (sizes {damaged.sizes}, K={damaged.K}); "
             f"got sizes {undamaged.sizes}, K={undamaged.K}"
         )
-    X = check_tensor("X", X, ndim=2, floating=True)
-    T = check_tensor("T", T, ndim=2, floating=True)
-    if X.shape[1] != damaged.sizes[0] or T.shape != (X.shape[0], damaged.sizes[-1]):
-        raise ValueError(
-            f"X must be (n, {damaged.sizes[0]}) and T (n, {damaged.sizes[-1]}); "
-            f"got {tuple(X.shape)} and {tuple(T.shape)}"
-        )
+    X, T = _check_data(damaged, X, T)
     params_d = [p.detach() for p in damaged.parameters()]
     gaps = [p0.detach() - pd for p0, pd in zip(undamaged.parameters(), params_d, strict=True)]
     length = sum(g.flatten(1).square().sum(1) for g in gaps).sqrt()  # (K,)
@@ -289,13 +289,7 @@ def unit_hessian(
     unit = _check_unit(stack, unit)
     if len(stack.weights) != 2:
         raise ValueError("unit_hessian needs a stack with exactly one hidden layer")
-    X = check_tensor("X", X, ndim=2, floating=True)
-    T = check_tensor("T", T, ndim=2, floating=True)
-    if X.shape[1] != stack.sizes[0] or T.shape != (X.shape[0], stack.sizes[-1]):
-        raise ValueError(
-            f"X must be (n, {stack.sizes[0]}) and T (n, {stack.sizes[-1]}); "
-            f"got {tuple(X.shape)} and {tuple(T.shape)}"
-        )
+    X, T = _check_data(stack, X, T)
     act = make_activation(stack.activation)
     d = X.shape[1]
     out = []
